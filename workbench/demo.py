@@ -1,0 +1,87 @@
+"""The demo store: hand-made data files under data/demo, loaded through the services."""
+
+from __future__ import annotations
+
+import tomllib
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from workbench.bootstrap import Workbench
+from workbench.clock import FixedClock
+from workbench.paths import data_dir
+from workbench.services import funds, products, users
+from workbench.services.base import SYSTEM, Actor, audit, notify
+from workbench.store.models import AuditEntry, User
+from workbench.store.uow import UnitOfWork
+
+DEMO_MARK = "demo.create"
+
+
+def _read(name: str) -> dict[str, Any]:
+    return tomllib.loads((data_dir() / "demo" / name).read_text(encoding="utf-8"))
+
+
+def _when(anchor: datetime, item: dict[str, Any]) -> datetime:
+    return anchor - timedelta(days=item.get("days_ago", 0), hours=item.get("hours_ago", 0))
+
+
+def is_demo_store(uow: UnitOfWork) -> bool:
+    """A store is safe to recreate when it is empty or was made by `workbench demo`."""
+    has_users = uow.session.scalar(select(User.id).limit(1)) is not None
+    marked = uow.session.scalar(select(AuditEntry.id).where(AuditEntry.action == DEMO_MARK)) is not None
+    return marked or not has_users
+
+
+def _mark(uow: UnitOfWork) -> None:
+    audit(uow, SYSTEM, DEMO_MARK, "store", None)
+    uow.commit()
+
+
+def _notice(uow: UnitOfWork, handle: str, text_zh: str, text_en: str) -> None:
+    uid = uow.session.scalar(select(User.id).where(User.handle == handle))
+    notify(uow, uid, "notice", text_zh=text_zh, text_en=text_en)
+    uow.commit()
+
+
+def load_demo(wb: Workbench, anchor: datetime) -> dict[str, int]:
+    """Fill an empty store with the demo data; every record goes through a use case."""
+    clock = wb.clock
+    assert isinstance(clock, FixedClock), "the demo is built on a fixed clock"
+    people, catalogue, activity = _read("people.toml"), _read("products.toml"), _read("activity.toml")
+    clock.at = anchor - timedelta(days=90)
+    for m in people.get("merchant", []):
+        m = dict(m)
+        m["stores"] = m.pop("store", [])
+        wb.run(users.register, SYSTEM, users.RegisterMerchant.parse(**m))
+    for c in people.get("creator", []):
+        wb.run(users.register, SYSTEM, users.RegisterCreator.parse(name=c["nickname"], **c))
+    for a in people.get("agency", []):
+        wb.run(users.register, SYSTEM, users.RegisterAgency.parse(**a))
+    for s in people.get("support", []):
+        wb.run(users.register, SYSTEM, users.RegisterSupport.parse(verified=True, **s))
+    actors: dict[str, Actor] = {u.handle: wb.sign_in(u.handle) for u in wb.run(users.list_users)}
+    for p in catalogue.get("product", []):
+        p = dict(p)
+        merchant = actors[p.pop("merchant")]
+        store_id = wb.run(products.store_id_by_name, merchant.id, p.pop("store"))
+        wb.run(products.add_product, merchant, products.AddProduct.parse(store_id=store_id, **p))
+    events = sorted(
+        [("top_up", e) for e in activity.get("top_up", [])] + [("notice", e) for e in activity.get("notice", [])],
+        key=lambda ke: _when(anchor, ke[1]))
+    for kind, e in events:
+        clock.at = _when(anchor, e)
+        if kind == "notice":
+            wb.run(_notice, e["user"], e["text_zh"], e["text_en"])
+            continue
+        cmd = funds.TopUpCmd.parse(amount=e["amount"], method=e["method"], reference=e.get("reference", ""))
+        view = wb.run(funds.top_up, actors[e["merchant"]], cmd)
+        decider = e.get("confirm_by") or e.get("reject_by")
+        if decider:
+            clock.advance(hours=3)
+            wb.run(funds.decide_top_up, actors[decider], funds.DecideTopUp.parse(
+                top_up_id=view.id, approve="confirm_by" in e, note=e.get("note", "")))
+    clock.at = anchor
+    wb.run(_mark)
+    return {"users": len(actors), "products": len(catalogue.get("product", []))}

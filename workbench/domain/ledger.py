@@ -1,0 +1,48 @@
+"""Double-entry rules (复式记账): every movement balances, no owned account goes negative."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from enum import StrEnum
+
+from workbench.domain.errors import DomainError
+from workbench.domain.money import format_money
+from workbench.i18n import _
+
+
+class AccountKind(StrEnum):
+    AVAILABLE = "available"          # a user's spendable money
+    FROZEN = "frozen"                # a user's money held for a cooperation
+    EXTERNAL = "external"            # the outside world: bank, payment gateway
+    PLATFORM_REVENUE = "platform_revenue"
+
+    @property
+    def label(self) -> str:
+        return {
+            AccountKind.AVAILABLE: _("可用余额"),
+            AccountKind.FROZEN: _("冻结金额"),
+            AccountKind.EXTERNAL: _("外部"),
+            AccountKind.PLATFORM_REVENUE: _("平台收入"),
+        }[self]
+
+
+def check_balanced(amounts: Iterable[int]) -> None:
+    """An entry's postings must sum to zero and none may be zero."""
+    values = list(amounts)
+    if len(values) < 2 or any(v == 0 for v in values):
+        raise ValueError("a ledger entry needs at least two non-zero postings")
+    if sum(values) != 0:
+        raise ValueError(f"unbalanced ledger entry: {values}")
+
+
+def check_covers(kind: str, balance_cents: int, change_cents: int) -> None:
+    """Refuse a movement that would take an owned account below zero, naming the shortfall."""
+    if kind == AccountKind.EXTERNAL:
+        return
+    after = balance_cents + change_cents
+    if after < 0:
+        label = AccountKind(kind).label if kind in AccountKind._value2member_map_ else kind
+        raise DomainError(
+            _("{account}不足: 还差 {short}").format(account=label, short=format_money(-after)),
+            field="amount",
+        )

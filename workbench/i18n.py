@@ -1,0 +1,54 @@
+"""Translation: Chinese is the source language, English comes from a gettext catalog."""
+
+from __future__ import annotations
+
+import gettext
+import os
+from pathlib import Path
+
+LANGUAGES = ("zh", "en")
+LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+DOMAIN = "workbench"
+
+_current = "zh"
+_translation: gettext.NullTranslations = gettext.NullTranslations()
+
+
+def set_language(lang: str) -> None:
+    """Switch every later `_()` call to `lang` ("zh" or "en")."""
+    global _current, _translation
+    if lang not in LANGUAGES:
+        raise ValueError(lang)
+    _current = lang
+    if lang == "zh":
+        _translation = gettext.NullTranslations()
+    else:
+        _translation = gettext.translation(DOMAIN, LOCALE_DIR, languages=[lang], fallback=True)
+
+
+def language() -> str:
+    return _current
+
+
+def _(message: str) -> str:
+    """Translate a Chinese source string into the current language."""
+    return _translation.gettext(message)
+
+
+def pick(zh: str, en: str) -> str:
+    """Choose between the two texts of a bilingual data record."""
+    return en if _current == "en" and en else zh
+
+
+def detect_language() -> str:
+    """The language the environment asks for: WORKBENCH_LANG, else the locale; Chinese by default."""
+    explicit = os.environ.get("WORKBENCH_LANG")
+    if explicit:
+        return explicit
+    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(var, "")
+        if value.startswith("en"):
+            return "en"
+        if value.startswith("zh"):
+            return "zh"
+    return "zh"

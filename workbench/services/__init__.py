@@ -1,0 +1,1 @@
+"""Use cases: the only door into the store for the TUI, the CLI, the scheduler and tests."""

@@ -1,0 +1,81 @@
+"""What every use case shares: the actor, role checks, audit rows and notifications."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from workbench.domain.errors import DomainError, Forbidden
+from workbench.domain.roles import Role
+from workbench.i18n import _
+from workbench.store.models import AuditEntry, Notification
+from workbench.store.uow import UnitOfWork
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """The user a use case runs as. `id` is None for the system (scheduler, migrations)."""
+
+    id: int | None
+    handle: str
+    name: str
+    role: Role | None
+    zone: str = "Asia/Shanghai"
+
+    @property
+    def is_system(self) -> bool:
+        return self.id is None
+
+
+SYSTEM = Actor(id=None, handle="system", name="system", role=None)
+
+
+class Command(BaseModel):
+    """Base of every command model: strict about unknown fields, immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    @classmethod
+    def parse(cls, **values: Any) -> "Command":
+        """Validate, turning the first pydantic complaint into a DomainError naming the field."""
+        try:
+            return cls.model_validate(values)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            field = ".".join(str(p) for p in first["loc"]) or None
+            ctx = first.get("ctx") or {}
+            err = ctx.get("error")
+            if isinstance(err, DomainError):
+                raise DomainError(err.message, field=field) from None
+            msg = str(err) if err else first["msg"]
+            raise DomainError(msg, field=field) from None
+
+
+def require_role(actor: Actor, *roles: Role) -> None:
+    if actor.is_system:
+        return
+    if actor.role not in roles:
+        raise Forbidden(
+            _("{role}不能执行此操作").format(role=actor.role.label if actor.role else "?")
+        )
+
+
+def audit(uow: UnitOfWork, actor: Actor, action: str, entity: str, entity_id: int | None,
+          **detail: Any) -> None:
+    """One audit row for one change; written in the same transaction as the change."""
+    uow.session.add(AuditEntry(
+        at=uow.now, actor_id=actor.id, action=action, entity=entity, entity_id=entity_id,
+        detail=json.dumps(detail, ensure_ascii=False, default=str, sort_keys=True),
+    ))
+
+
+def notify(uow: UnitOfWork, user_id: int, kind: str, *, screen: str | None = None,
+           ref_id: int | None = None, **params: Any) -> None:
+    """Queue a notification; its text is rendered in the reader's language when shown."""
+    uow.session.add(Notification(
+        user_id=user_id, at=uow.now, kind=kind, screen=screen, ref_id=ref_id,
+        params=json.dumps(params, ensure_ascii=False, default=str, sort_keys=True),
+    ))

@@ -1,0 +1,299 @@
+"""The home dashboard (用户工作台): five panels computed from the store for one user."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+
+from workbench import content
+from workbench.domain.formatting import count
+from workbench.domain.ledger import AccountKind
+from workbench.domain.money import format_money, format_rate
+from workbench.domain.roles import Role
+from workbench.i18n import _, pick
+from workbench.services import funds, ledger, notifications
+from workbench.services.base import Actor
+from workbench.store.models import (
+    Account, Agency, AuditEntry, Creator, Journal, Merchant, Posting, Product, Shop, User,
+)
+from workbench.store.uow import UnitOfWork
+
+
+@dataclass(frozen=True, slots=True)
+class TodoItem:
+    key: str
+    label: str
+    count: int
+    screen: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Figure:
+    key: str
+    label: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    title: str
+    done: bool
+    screen: str | None
+    help: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Recommendation:
+    """A creator (for merchants) or a product (for creators), with why it is recommended."""
+
+    kind: str          # "creator" | "product"
+    ref_id: int
+    title: str
+    columns: tuple[str, ...]
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class CaseView:
+    who: str
+    title: str
+    body: str
+
+
+@dataclass(frozen=True, slots=True)
+class DashboardView:
+    user: str
+    role: Role
+    todo: list[TodoItem]
+    figures: list[Figure]
+    steps: list[Step]
+    rec_kind: str
+    rec_headers: tuple[str, ...]
+    recommendations: list[Recommendation]
+    cases: list[CaseView]
+
+
+# ---- to-do (待办事项) ------------------------------------------------------------------------
+
+TodoSource = Callable[[UnitOfWork, Actor], TodoItem]
+
+
+def _todo_notifications(uow: UnitOfWork, actor: Actor) -> TodoItem:
+    return TodoItem("notifications", _("未读通知"), notifications.unread_count(uow, actor), "notifications")
+
+
+def _todo_my_pending_top_ups(uow: UnitOfWork, actor: Actor) -> TodoItem:
+    from workbench.store.models import TopUp
+    n = uow.session.scalar(select(func.count()).select_from(TopUp).where(
+        TopUp.merchant_id == actor.id, TopUp.status == "pending")) or 0
+    return TodoItem("top_ups_waiting", _("转账充值待确认"), n, "funds")
+
+
+def _todo_review_top_ups(uow: UnitOfWork, actor: Actor) -> TodoItem:
+    return TodoItem("top_ups_review", _("待确认的银行转账"), funds.pending_top_up_count(uow), "funds")
+
+
+def _todo_unverified(uow: UnitOfWork, actor: Actor) -> TodoItem:
+    n = uow.session.scalar(select(func.count()).select_from(User).where(User.verified.is_(False))) or 0
+    return TodoItem("admission_review", _("未通过准入的账户"), n, None)
+
+
+TODO: dict[Role, list[TodoSource]] = {
+    Role.MERCHANT: [_todo_notifications, _todo_my_pending_top_ups],
+    Role.CREATOR: [_todo_notifications],
+    Role.AGENCY: [_todo_notifications],
+    Role.SUPPORT: [_todo_notifications, _todo_review_top_ups, _todo_unverified],
+}
+
+
+# ---- core data (核心数据) --------------------------------------------------------------------
+
+def _month_start(uow: UnitOfWork, actor: Actor) -> datetime:
+    local = uow.now.astimezone(ZoneInfo(actor.zone))
+    return datetime.combine(local.date().replace(day=1), time(), ZoneInfo(actor.zone))
+
+
+def _income_since(uow: UnitOfWork, actor: Actor, since: datetime) -> int:
+    """Money that reached the actor's available account since `since`, top-ups excluded."""
+    stmt = (select(func.coalesce(func.sum(Posting.amount_cents), 0))
+            .join(Journal, Journal.id == Posting.journal_id)
+            .join(Account, Account.id == Posting.account_id)
+            .where(Account.owner_id == actor.id, Account.kind == AccountKind.AVAILABLE.value,
+                   Posting.amount_cents > 0, Journal.kind != "top_up", Journal.at >= since))
+    return uow.session.scalar(stmt) or 0
+
+
+def _figures(uow: UnitOfWork, actor: Actor) -> list[Figure]:
+    s = uow.session
+    available = ledger.balance(uow, actor.id, AccountKind.AVAILABLE) if actor.id else 0
+    frozen = ledger.balance(uow, actor.id, AccountKind.FROZEN) if actor.id else 0
+    if actor.role is Role.MERCHANT:
+        products = s.scalar(select(func.count()).select_from(Product).where(
+            Product.merchant_id == actor.id)) or 0
+        return [
+            Figure("available", _("可用余额"), format_money(available)),
+            Figure("frozen", _("冻结金额"), format_money(frozen)),
+            Figure("top_ups", _("累计充值"), format_money(funds.total_top_ups(uow, actor.id))),
+            Figure("products", _("在售商品"), str(products)),
+        ]
+    if actor.role is Role.CREATOR:
+        c = s.get(Creator, actor.id)
+        return [
+            Figure("income_month", _("本月收入"), format_money(_income_since(uow, actor, _month_start(uow, actor)))),
+            Figure("available", _("可用余额"), format_money(available)),
+            Figure("fans", _("粉丝"), count(c.fans) if c else "—"),
+            Figure("quote", _("报价/小时"), format_money(c.quote_cents) if c else "—"),
+        ]
+    if actor.role is Role.AGENCY:
+        return [
+            Figure("income_month", _("本月分成收入"), format_money(_income_since(uow, actor, _month_start(uow, actor)))),
+            Figure("available", _("可用余额"), format_money(available)),
+        ]
+    local = uow.now.astimezone(ZoneInfo(actor.zone))
+    day_start = datetime.combine(local.date(), time(), ZoneInfo(actor.zone))
+    actions_today = s.scalar(select(func.count()).select_from(AuditEntry).where(
+        AuditEntry.at >= day_start, AuditEntry.at < day_start + timedelta(days=1))) or 0
+    revenue = s.scalar(select(Account.balance_cents).where(
+        Account.owner_id.is_(None), Account.kind == AccountKind.PLATFORM_REVENUE.value)) or 0
+    users = s.scalar(select(func.count()).select_from(User)) or 0
+    return [
+        Figure("top_ups_review", _("待确认充值"), str(funds.pending_top_up_count(uow))),
+        Figure("actions_today", _("今日操作"), str(actions_today)),
+        Figure("revenue", _("平台收入"), format_money(revenue)),
+        Figure("users", _("用户数"), str(users)),
+    ]
+
+
+# ---- guided steps (操作指引) -----------------------------------------------------------------
+
+def _admitted(uow: UnitOfWork, actor: Actor) -> bool:
+    """Admission (准入) of DOMAIN.md: the rule differs per role."""
+    s = uow.session
+    user = s.get(User, actor.id)
+    if user is None or not user.verified:
+        return False
+    if actor.role is Role.MERCHANT:
+        return bool(s.scalar(select(func.count()).select_from(Shop).where(
+            Shop.merchant_id == actor.id, Shop.standing == "normal")))
+    if actor.role is Role.CREATOR:
+        c = s.get(Creator, actor.id)
+        return bool(c and c.level_v >= uow.rules.admission.creator_min_level_v)
+    if actor.role is Role.AGENCY:
+        a = s.get(Agency, actor.id)
+        return bool(a and a.registered)
+    return True
+
+
+def _steps(uow: UnitOfWork, actor: Actor, screens: frozenset[str]) -> list[Step]:
+    role = actor.role.value if actor.role else ""
+    done_actions = set(uow.session.scalars(
+        select(AuditEntry.action).where(AuditEntry.actor_id == actor.id).distinct()))
+    steps = []
+    for st in content.guide():
+        if st.role != role:
+            continue
+        done = _admitted(uow, actor) if st.done == "verified" else st.done[7:] in done_actions
+        steps.append(Step(pick(st.title_zh, st.title_en), done,
+                          st.screen if st.screen in screens else None, st.help))
+    return steps
+
+
+# ---- recommendations (平台推荐) --------------------------------------------------------------
+
+def _creator_recommendations(uow: UnitOfWork, actor: Actor) -> list[Recommendation]:
+    s = uow.session
+    wanted: dict[str, int] = {}
+    if actor.role is Role.MERCHANT:
+        for cat, n in s.execute(select(Product.category, func.count()).where(
+                Product.merchant_id == actor.id).group_by(Product.category)):
+            wanted[cat] = n
+    rows = s.execute(
+        select(Creator).join(User, User.id == Creator.user_id)
+        .where(User.verified.is_(True), Creator.resting.is_(False),
+               Creator.level_v >= uow.rules.dashboard.top_creators_min_level_v))
+    scored = []
+    for (c,) in rows:
+        cats = [x for x in c.categories.split(",") if x]
+        overlap = [x for x in cats if x in wanted]
+        # Reach counts most; a category the merchant sells doubles the weight.
+        score = math.log10(max(c.avg_viewers, 1)) + 0.5 * math.log10(max(c.fans, 1))
+        score *= 2 if overlap else 1
+        if overlap:
+            reason = _("擅长{cats}, 与您的 {n} 件商品同类目").format(
+                cats="、".join(overlap), n=sum(wanted[x] for x in overlap))
+        else:
+            reason = _("场均观看 {viewers}, 等级 V{level}").format(
+                viewers=count(c.avg_viewers), level=c.level_v)
+        scored.append((-score, c.user_id, c, reason))
+    scored.sort(key=lambda t: (t[0], t[1]))
+    completed = completed_tasks(uow, [c.user_id for _, _, c, _ in scored])
+    return [Recommendation("creator", c.user_id, c.nickname,
+                           (count(c.avg_viewers), count(c.fans), str(completed.get(c.user_id, 0)),
+                            format_money(c.quote_cents)), reason)
+            for _, _, c, reason in scored[: uow.rules.dashboard.recommendations]]
+
+
+def completed_tasks(uow: UnitOfWork, creator_ids: list[int]) -> dict[int, int]:
+    """Completed cooperations per creator; flows that record cooperations add to it."""
+    totals: dict[int, int] = {}
+    for counter in COMPLETED_COUNTERS:
+        for cid, n in counter(uow, creator_ids).items():
+            totals[cid] = totals.get(cid, 0) + n
+    return totals
+
+
+COMPLETED_COUNTERS: list[Callable[[UnitOfWork, list[int]], dict[int, int]]] = []
+
+
+def _product_recommendations(uow: UnitOfWork, actor: Actor) -> list[Recommendation]:
+    c = uow.session.get(Creator, actor.id)
+    cats = [x for x in (c.categories.split(",") if c else []) if x]
+    rows = uow.session.scalars(select(Product).order_by(Product.recommend_index.desc(), Product.id))
+    scored = []
+    for p in rows:
+        match = p.category in cats
+        scored.append((not match, -p.recommend_index, p.id, p, match))
+    scored.sort(key=lambda t: t[:3])
+    out = []
+    for *_k, p, match in scored[: uow.rules.dashboard.recommendations]:
+        reason = (_("与您的{cat}类目相符, 月销 {sales}") if match else _("推荐指数 {idx}, 月销 {sales}")).format(
+            cat=p.category, sales=count(p.sales), idx=p.recommend_index)
+        out.append(Recommendation("product", p.id, p.name,
+                                  (format_rate(p.commission_rate), format_money(p.price_cents)), reason))
+    return out
+
+
+def _recommendations(uow: UnitOfWork, actor: Actor) -> tuple[str, tuple[str, ...], list[Recommendation]]:
+    if actor.role is Role.CREATOR:
+        return ("product", (_("商品"), _("佣金"), _("价格")), _product_recommendations(uow, actor))
+    headers = (_("主播"), _("场均观看"), _("粉丝"), _("合作任务"), _("报价"))
+    return ("creator", headers, _creator_recommendations(uow, actor))
+
+
+# ---- success cases (成功案例) ----------------------------------------------------------------
+
+def _cases(uow: UnitOfWork, actor: Actor) -> list[CaseView]:
+    role = actor.role.value if actor.role else ""
+    pool = [c for c in content.cases() if c.role == role or actor.role is Role.SUPPORT]
+    if not pool:
+        return []
+    # A different story leads each day; the same day always shows the same ones.
+    start = uow.now.astimezone(ZoneInfo(actor.zone)).toordinal() % len(pool)
+    chosen = (pool[start:] + pool[:start])[: uow.rules.dashboard.cases]
+    return [CaseView(pick(c.who_zh, c.who_en), pick(c.title_zh, c.title_en), pick(c.body_zh, c.body_en))
+            for c in chosen]
+
+
+def load_dashboard(uow: UnitOfWork, actor: Actor, screens: frozenset[str] = frozenset()) -> DashboardView:
+    """All five panels for `actor`. `screens`: the screens the caller can open, for links."""
+    assert actor.role is not None
+    todo = [src(uow, actor) for src in TODO[actor.role]]
+    todo = [t if t.screen in screens else TodoItem(t.key, t.label, t.count, None) for t in todo]
+    rec_kind, headers, recs = _recommendations(uow, actor)
+    return DashboardView(actor.name, actor.role, todo, _figures(uow, actor),
+                         _steps(uow, actor, screens), rec_kind, headers, recs, _cases(uow, actor))

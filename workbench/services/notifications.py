@@ -1,0 +1,84 @@
+"""Notifications (通知): rendered in the reader's language, marked read by their owner."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+
+from workbench.domain.errors import NotFound
+from workbench.domain.money import format_money
+from workbench.i18n import _, pick
+from workbench.services.base import Actor, Command, audit
+from workbench.store.models import Notification
+from workbench.store.uow import UnitOfWork
+
+
+def _templates() -> dict[str, str]:
+    return {
+        "welcome": _("欢迎使用工作台, {name}"),
+        "top_up_confirmed": _("充值 {amount} 已到账"),
+        "top_up_rejected": _("充值 {amount} 被驳回: {note}"),
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class NotificationView:
+    id: int
+    at: datetime
+    kind: str
+    text: str
+    screen: str | None
+    ref_id: int | None
+    read: bool
+
+
+def render(kind: str, params_json: str) -> str:
+    params = json.loads(params_json or "{}")
+    if kind == "notice":  # a free-text notice carries both languages
+        return pick(params.get("text_zh", ""), params.get("text_en", ""))
+    if "amount" in params and isinstance(params["amount"], int):
+        params["amount"] = format_money(params["amount"])
+    template = _templates().get(kind, kind)
+    try:
+        return template.format(**params)
+    except (KeyError, IndexError):
+        return template
+
+
+def unread_count(uow: UnitOfWork, actor: Actor) -> int:
+    stmt = select(func.count()).select_from(Notification).where(
+        Notification.user_id == actor.id, Notification.read_at.is_(None))
+    return uow.session.scalar(stmt) or 0
+
+
+def list_notifications(uow: UnitOfWork, actor: Actor, limit: int = 100) -> list[NotificationView]:
+    rows = uow.session.scalars(
+        select(Notification).where(Notification.user_id == actor.id)
+        .order_by(Notification.at.desc(), Notification.id.desc()).limit(limit))
+    return [NotificationView(n.id, n.at, n.kind, render(n.kind, n.params), n.screen, n.ref_id,
+                             n.read_at is not None) for n in rows]
+
+
+class MarkRead(Command):
+    ids: list[int] | None = None  # None: all of the actor's unread notifications
+
+
+def mark_read(uow: UnitOfWork, actor: Actor, cmd: MarkRead) -> int:
+    """Mark the actor's notifications read; someone else's ids answer 'not found'."""
+    stmt = update(Notification).where(Notification.user_id == actor.id,
+                                      Notification.read_at.is_(None))
+    if cmd.ids is not None:
+        owned = set(uow.session.scalars(select(Notification.id).where(
+            Notification.id.in_(cmd.ids), Notification.user_id == actor.id)))
+        missing = [i for i in cmd.ids if i not in owned]
+        if missing:
+            raise NotFound(_("没有这条通知: #{id}").format(id=missing[0]), field="ids")
+        stmt = stmt.where(Notification.id.in_(cmd.ids))
+    count = uow.session.execute(stmt.values(read_at=uow.now)).rowcount
+    if count:
+        audit(uow, actor, "notification.read", "notification", None, count=count, ids=cmd.ids)
+    uow.commit()
+    return count

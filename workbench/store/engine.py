@@ -1,0 +1,78 @@
+"""Opening the store: engine with SQLite pragmas, checks for unwritable or damaged files."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError
+
+
+class StoreError(Exception):
+    """The store cannot be opened; the message is one line for a human."""
+
+
+def sqlite_path(url: str) -> Path | None:
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise StoreError(f"--db: not a database URL: {url}") from None
+    if parsed.get_backend_name() != "sqlite":
+        return None
+    db = parsed.database
+    if not db or db == ":memory:":
+        return None
+    return Path(db)
+
+
+def _check_writable(path: Path) -> None:
+    parent = path.parent
+    if path.exists():
+        if not os.access(path, os.W_OK):
+            raise StoreError(f"--db: cannot write to {path}")
+        return
+    probe = parent
+    while not probe.exists():
+        probe = probe.parent
+    if not probe.is_dir() or not os.access(probe, os.W_OK | os.X_OK):
+        raise StoreError(f"--db: cannot create the database in {parent} (not writable)")
+
+
+def _sqlite_pragmas(dbapi_connection: sqlite3.Connection, _record: object) -> None:
+    cur = dbapi_connection.cursor()
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.close()
+
+
+def make_engine(url: str, *, create: bool = True) -> Engine:
+    """An engine for `url`. SQLite runs with WAL, foreign keys and a busy timeout."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise StoreError(f"--db: not a database URL: {url}") from None
+    path = sqlite_path(url)
+    if path is not None:
+        if not create and not path.exists():
+            raise StoreError(f"--db: no database at {path} (run `workbench demo` to create one)")
+        _check_writable(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(parsed, future=True)
+    if parsed.get_backend_name() == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    try:
+        with engine.connect() as conn:
+            if parsed.get_backend_name() == "sqlite":
+                row = conn.execute(text("PRAGMA quick_check")).scalar()
+                if row != "ok":
+                    raise StoreError(f"--db: the database {path} is damaged ({row})")
+    except (DatabaseError, OperationalError) as exc:
+        engine.dispose()
+        orig = getattr(exc, "orig", exc)
+        raise StoreError(f"--db: {url} cannot be opened: {orig}") from None
+    return engine

@@ -1,0 +1,244 @@
+"""Typed ORM models of the store. Money columns hold integer fen; times are aware UTC."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores aware datetimes as UTC and gives them back aware (SQLite forgets the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect):  # type: ignore[override]
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime reached the store")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect):  # type: ignore[override]
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UTCDateTime()}
+
+
+class User(Base):
+    """A person who signs in; holds exactly one role."""
+
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    handle: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(16), index=True)
+    verified: Mapped[bool] = mapped_column(Boolean, default=False)
+    lang: Mapped[str | None] = mapped_column(String(8))
+    zone: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    __table_args__ = (
+        CheckConstraint("role IN ('merchant','creator','agency','support')", name="role"),
+    )
+
+
+class Merchant(Base):
+    """Merchant (商家) profile."""
+
+    __tablename__ = "merchants"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    company: Mapped[str] = mapped_column(String(200))
+    contact_name: Mapped[str] = mapped_column(String(50))
+    contact_phone: Mapped[str] = mapped_column(String(20))
+    service_fee_rate: Mapped[Decimal] = mapped_column(Numeric(5, 4))
+    stores: Mapped[list[Shop]] = relationship(back_populates="merchant", order_by="Shop.id")
+
+
+class Shop(Base):
+    """A merchant's store (店铺) with its standing."""
+
+    __tablename__ = "stores"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    merchant_id: Mapped[int] = mapped_column(ForeignKey("merchants.user_id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    platform: Mapped[str] = mapped_column(String(16))
+    standing: Mapped[str] = mapped_column(String(16), default="normal")
+    merchant: Mapped[Merchant] = relationship(back_populates="stores")
+    __table_args__ = (
+        CheckConstraint("standing IN ('normal','restricted')", name="standing"),
+        CheckConstraint("platform IN ('taobao','douyin')", name="platform"),
+    )
+
+
+class Creator(Base):
+    """Creator (主播/达人) profile."""
+
+    __tablename__ = "creators"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    nickname: Mapped[str] = mapped_column(String(100))
+    level_v: Mapped[int] = mapped_column(Integer)
+    level_l: Mapped[int] = mapped_column(Integer)
+    fans: Mapped[int] = mapped_column(BigInteger)
+    avg_viewers: Mapped[int] = mapped_column(BigInteger)
+    quote_cents: Mapped[int] = mapped_column(BigInteger)
+    resting: Mapped[bool] = mapped_column(Boolean, default=False)
+    categories: Mapped[str] = mapped_column(String(200), default="")
+    bio: Mapped[str] = mapped_column(Text, default="")
+    __table_args__ = (
+        CheckConstraint("quote_cents >= 0", name="quote"),
+        CheckConstraint("level_v BETWEEN 0 AND 7 AND level_l BETWEEN 0 AND 7", name="levels"),
+    )
+
+
+class Agency(Base):
+    """Agency (机构/MCN) or live base (直播基地) profile."""
+
+    __tablename__ = "agencies"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16))
+    city: Mapped[str] = mapped_column(String(50), default="")
+    registered: Mapped[bool] = mapped_column(Boolean, default=False)
+    top_annual_contract: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Product(Base):
+    """A merchant's product (商品)."""
+
+    __tablename__ = "products"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    merchant_id: Mapped[int] = mapped_column(ForeignKey("merchants.user_id"), index=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"))
+    name: Mapped[str] = mapped_column(String(200))
+    category: Mapped[str] = mapped_column(String(32), index=True)
+    brand: Mapped[str] = mapped_column(String(100), default="")
+    price_cents: Mapped[int] = mapped_column(BigInteger)
+    sales: Mapped[int] = mapped_column(BigInteger, default=0)
+    commission_rate: Mapped[Decimal] = mapped_column(Numeric(5, 4))
+    experience_score: Mapped[Decimal] = mapped_column(Numeric(2, 1))
+    recommend_index: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime]
+    __table_args__ = (CheckConstraint("price_cents > 0", name="price"),)
+
+
+class Account(Base):
+    """A ledger account: a user's available or frozen money, or a system account."""
+
+    __tablename__ = "accounts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    kind: Mapped[str] = mapped_column(String(24))
+    balance_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    __table_args__ = (
+        UniqueConstraint("owner_id", "kind", name="owner_kind"),
+        # The outside world (bank, payment gateway) is the only account allowed below zero.
+        CheckConstraint("kind = 'external' OR balance_cents >= 0", name="not_negative"),
+    )
+
+
+class Journal(Base):
+    """One balanced money movement (记账凭证): its postings sum to zero."""
+
+    __tablename__ = "journals"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    memo: Mapped[str] = mapped_column(String(300), default="")
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    ref_type: Mapped[str | None] = mapped_column(String(32))
+    ref_id: Mapped[int | None] = mapped_column(Integer)
+    postings: Mapped[list[Posting]] = relationship(back_populates="journal")
+    __table_args__ = (Index("ix_journals_ref", "ref_type", "ref_id"),)
+
+
+class Posting(Base):
+    __tablename__ = "postings"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    journal_id: Mapped[int] = mapped_column(ForeignKey("journals.id"), index=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    journal: Mapped[Journal] = relationship(back_populates="postings")
+
+
+class TopUp(Base):
+    """A top-up (充值) of a merchant's task account: online (simulated) or bank transfer."""
+
+    __tablename__ = "top_ups"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    merchant_id: Mapped[int] = mapped_column(ForeignKey("merchants.user_id"), index=True)
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    method: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))
+    reference: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime]
+    decided_at: Mapped[datetime | None]
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    journal_id: Mapped[int | None] = mapped_column(ForeignKey("journals.id"))
+    __table_args__ = (
+        CheckConstraint("amount_cents > 0", name="amount"),
+        CheckConstraint("method IN ('online','bank')", name="method"),
+        CheckConstraint("status IN ('pending','confirmed','rejected')", name="status"),
+    )
+
+
+class AuditEntry(Base):
+    """Audit log (操作日志): one row per change a person (or the system) made."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime]
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(String(64))
+    entity: Mapped[str] = mapped_column(String(32))
+    entity_id: Mapped[int | None] = mapped_column(Integer)
+    detail: Mapped[str] = mapped_column(Text, default="{}")
+    __table_args__ = (
+        Index("ix_audit_actor_action", "actor_id", "action"),
+        Index("ix_audit_entity", "entity", "entity_id"),
+    )
+
+
+class Notification(Base):
+    """A message to one user (通知), with the screen where it is handled."""
+
+    __tablename__ = "notifications"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime]
+    kind: Mapped[str] = mapped_column(String(32))
+    # Rendered in the reader's language when shown: kind picks the template, params fill it.
+    params: Mapped[str] = mapped_column(Text, default="{}")
+    screen: Mapped[str | None] = mapped_column(String(64))
+    ref_id: Mapped[int | None] = mapped_column(Integer)
+    read_at: Mapped[datetime | None]
+    __table_args__ = (Index("ix_notifications_user_read", "user_id", "read_at"),)

@@ -1,0 +1,54 @@
+"""Unit of work: one session, one transaction; commits once or not at all."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from workbench.clock import Clock
+from workbench.config import Rules
+
+
+class UnitOfWork:
+    """`with uow_factory() as uow: ...; uow.commit()` — leaving without commit rolls back."""
+
+    def __init__(self, session_factory: sessionmaker[Session], clock: Clock, rules: Rules) -> None:
+        self._session_factory = session_factory
+        self.clock = clock
+        self.rules = rules
+        self.session: Session
+        self.changed = False
+
+    def __enter__(self) -> "UnitOfWork":
+        self.session = self._session_factory()
+        self._now: datetime | None = None
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.session.rollback()
+        self.session.close()
+
+    @property
+    def now(self) -> datetime:
+        """One instant per unit of work, so every row of a change carries the same time."""
+        if self._now is None:
+            self._now = self.clock.now()
+        return self._now
+
+    def commit(self) -> None:
+        self.session.commit()
+        self.changed = True
+
+    def rollback(self) -> None:
+        self.session.rollback()
+
+
+UowFactory = Callable[[], UnitOfWork]
+
+
+def uow_factory(engine: Engine, clock: Clock, rules: Rules) -> UowFactory:
+    sessions = sessionmaker(bind=engine, expire_on_commit=False)
+    return lambda: UnitOfWork(sessions, clock, rules)
