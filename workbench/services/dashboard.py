@@ -56,6 +56,7 @@ class Recommendation:
     title: str
     columns: tuple[str, ...]
     reason: str
+    detail: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,11 +232,14 @@ def _creator_recommendations(uow: UnitOfWork, actor: Actor) -> list[Recommendati
                 viewers=count(c.avg_viewers), level=c.level_v)
         scored.append((-score, c.user_id, c, reason))
     scored.sort(key=lambda t: (t[0], t[1]))
-    completed = completed_tasks(uow, [c.user_id for _, _, c, _ in scored])
+    completed = completed_tasks(uow, [c.user_id for _score, _id, c, _r in scored])
     return [Recommendation("creator", c.user_id, c.nickname,
                            (count(c.avg_viewers), count(c.fans), str(completed.get(c.user_id, 0)),
-                            format_money(c.quote_cents)), reason)
-            for _, _, c, reason in scored[: uow.rules.dashboard.recommendations]]
+                            format_money(c.quote_cents)), reason,
+                           ((_("等级"), f"V{c.level_v} · L{c.level_l}"),
+                            (_("类目"), "、".join(x for x in c.categories.split(",") if x)),
+                            (_("简介"), c.bio)))
+            for _score, _id, c, reason in scored[: uow.rules.dashboard.recommendations]]
 
 
 def completed_tasks(uow: UnitOfWork, creator_ids: list[int]) -> dict[int, int]:
@@ -253,18 +257,20 @@ COMPLETED_COUNTERS: list[Callable[[UnitOfWork, list[int]], dict[int, int]]] = []
 def _product_recommendations(uow: UnitOfWork, actor: Actor) -> list[Recommendation]:
     c = uow.session.get(Creator, actor.id)
     cats = [x for x in (c.categories.split(",") if c else []) if x]
-    rows = uow.session.scalars(select(Product).order_by(Product.recommend_index.desc(), Product.id))
+    rows = uow.session.execute(select(Product, Shop.name).join(Shop, Shop.id == Product.store_id))
     scored = []
-    for p in rows:
+    for p, store in rows:
         match = p.category in cats
-        scored.append((not match, -p.recommend_index, p.id, p, match))
+        scored.append((not match, -p.recommend_index, p.id, p, store, match))
     scored.sort(key=lambda t: t[:3])
     out = []
-    for *_k, p, match in scored[: uow.rules.dashboard.recommendations]:
+    for *_k, p, store, match in scored[: uow.rules.dashboard.recommendations]:
         reason = (_("与您的{cat}类目相符, 月销 {sales}") if match else _("推荐指数 {idx}, 月销 {sales}")).format(
             cat=p.category, sales=count(p.sales), idx=p.recommend_index)
         out.append(Recommendation("product", p.id, p.name,
-                                  (format_rate(p.commission_rate), format_money(p.price_cents)), reason))
+                                  (format_rate(p.commission_rate), format_money(p.price_cents)), reason,
+                                  ((_("店铺"), store), (_("品牌"), p.brand or "—"),
+                                   (_("类目"), p.category), (_("体验分"), str(p.experience_score)))))
     return out
 
 

@@ -1,0 +1,106 @@
+"""The Workbench TUI: header with the user, footer with keys, the dashboard as home."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+from textual import work
+from textual.app import App
+from textual.binding import Binding
+
+from screens import registry
+from screens.commands import WorkbenchCommands
+from screens.messages import DataChanged
+from workbench.bootstrap import Workbench
+from workbench.domain.errors import DomainError
+from workbench.i18n import _
+from workbench.services.base import Actor
+
+
+class WorkbenchApp(App):
+    """`WorkbenchApp(workbench, actor)`; with no actor it opens the user picker first."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "Workbench"
+    COMMANDS = App.COMMANDS | {WorkbenchCommands}
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
+    BINDINGS = [
+        Binding("ctrl+q", "quit", _("退出"), tooltip=_("退出工作台"), id="app.quit", priority=True),
+        Binding("f1", "open('help')", _("帮助"), tooltip=_("打开帮助中心"), id="app.help", show=False),
+    ]
+
+    def __init__(self, workbench: Workbench, actor: Actor | None = None) -> None:
+        super().__init__()
+        self.wb = workbench
+        self.actor = actor
+        self.title = _("工作台")
+        workbench.on_change(self._store_changed)
+
+    def on_mount(self) -> None:
+        if self.actor is None:
+            from screens.user_picker import UserPickerScreen
+
+            self.push_screen(UserPickerScreen())
+        else:
+            self.start_as(self.actor)
+
+    def start_as(self, actor: Actor) -> None:
+        """Show the dashboard as `actor`, dropping whatever screens were open."""
+        from screens.dashboard import DashboardScreen
+
+        self.actor = actor
+        self.sub_title = f"{actor.name} · {actor.role.label if actor.role else ''}"
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        self.push_screen(DashboardScreen())
+
+    # ---- navigation --------------------------------------------------------------------------
+
+    def action_open(self, key: str, **kwargs: Any) -> None:
+        if self.actor is None or key not in registry.available():
+            self.bell()
+            return
+        self.push_screen(registry.make(key, **kwargs))
+
+    def action_home(self) -> None:
+        if self.actor is not None:
+            while len(self.screen_stack) > 2:
+                self.pop_screen()
+
+    def action_switch_user(self) -> None:
+        from screens.user_picker import UserPickerScreen
+
+        self.push_screen(UserPickerScreen())
+
+    # ---- services ----------------------------------------------------------------------------
+
+    @work(thread=True, exit_on_error=False, group="perform")
+    def perform(self, use_case: Callable[..., Any], *args: Any,
+                done: Callable[[Any], None] | None = None,
+                failed: Callable[[DomainError], None] | None = None) -> None:
+        """Run `use_case(uow, actor, *args)` off the UI thread; report back on the UI thread."""
+        try:
+            result = self.wb.run(use_case, self.actor, *args)
+        except DomainError as exc:
+            self.call_from_thread(failed or self._toast_error, exc)
+            return
+        if done is not None:
+            self.call_from_thread(done, result)
+
+    def _toast_error(self, exc: DomainError) -> None:
+        self.notify(str(exc), severity="error", title=_("未完成"))
+
+    def _store_changed(self) -> None:
+        if not self.is_running:
+            return
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            self.call_from_thread(self._broadcast_change)
+        else:
+            self._broadcast_change()
+
+    def _broadcast_change(self) -> None:
+        self.screen.post_message(DataChanged())

@@ -1,0 +1,151 @@
+"""The home dashboard (用户工作台): to-do, core data, guided steps, recommendations, cases."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Grid, VerticalScroll
+from textual.widgets import DataTable, Footer, Header, OptionList, Static
+from textual.widgets.option_list import Option
+
+from screens import registry
+from screens.base import WorkScreen
+from screens.widgets.panel import Panel
+from screens.widgets.table import fill_table
+from workbench.i18n import _
+from workbench.services import dashboard
+from workbench.services.dashboard import DashboardView
+
+
+class DashboardScreen(WorkScreen):
+    CSS_PATH = "dashboard.tcss"
+    BINDINGS = [
+        Binding("f", "app.open('funds')", _("资金账户"), tooltip=_("核心数据: 查看更多"), id="dashboard.funds"),
+        Binding("n", "app.open('notifications')", _("通知"), tooltip=_("打开通知"), id="dashboard.notifications"),
+        Binding("h", "app.open('help')", _("帮助中心"), tooltip=_("操作指引: 查看更多"), id="dashboard.help"),
+        Binding("r", "refresh", _("刷新"), tooltip=_("重新读取五个面板"), id="dashboard.refresh"),
+        Binding("u", "app.switch_user", _("切换用户"), tooltip=_("以另一个用户身份使用"), id="dashboard.user"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.view: DashboardView | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Grid(id="dash"):
+            yield Panel(_("待办事项"), OptionList(id="todo"), id="todo-panel", more=_("Enter 前往处理"))
+            yield Panel(_("核心数据"), Static(id="figures"), id="core-panel", more=_("f 查看更多"))
+            yield Panel(_("操作指引"), OptionList(id="steps"), id="steps-panel", more=_("h 查看更多"))
+            yield Panel(_("成功案例"), VerticalScroll(Static(id="cases"), id="cases-scroll"),
+                        id="cases-panel")
+            yield Panel(_("平台推荐"), DataTable(id="recs", cursor_type="row", zebra_stripes=True),
+                        Static(id="rec-detail"), id="recs-panel")
+        yield Footer()
+
+    def fetch(self) -> DashboardView:
+        return self.wb_app.wb.run(dashboard.load_dashboard, self.wb_app.actor, registry.available())
+
+    def action_refresh(self) -> None:
+        self.reload()
+
+    # ---- rendering ---------------------------------------------------------------------------
+
+    def show(self, view: DashboardView) -> None:
+        self.view = view
+        self._show_todo(view)
+        self._show_figures(view)
+        self._show_steps(view)
+        self._show_recommendations(view)
+        self._show_cases(view)
+
+    def _show_todo(self, view: DashboardView) -> None:
+        width = max((Text(t.label).cell_len for t in view.todo), default=0)
+        options = []
+        for t in view.todo:
+            line = Text(t.label)
+            line.pad_right(width - line.cell_len + 2)
+            line.append(f"{t.count:>3}", style="bold cyan" if t.count else "dim")
+            if t.count and t.screen:
+                line.append("  ›", style="dim")
+            options.append(Option(line, id=t.key, disabled=t.screen is None and t.count == 0))
+        self._refill(self.query_one("#todo", OptionList), options)
+        total = sum(t.count for t in view.todo)
+        self.query_one("#todo-panel").border_title = _("待办事项") + f" ({total})"
+
+    def _show_figures(self, view: DashboardView) -> None:
+        table = Table.grid(padding=(0, 2), expand=True)
+        table.add_column(style="dim", no_wrap=True)
+        table.add_column(justify="right", style="bold", no_wrap=True)
+        for f in view.figures:
+            table.add_row(f.label, f.value)
+        self.query_one("#figures", Static).update(table)
+
+    def _show_steps(self, view: DashboardView) -> None:
+        options = []
+        for i, s in enumerate(view.steps, 1):
+            mark = Text("✓ ", style="bold green") if s.done else Text("○ ", style="dim")
+            line = mark + Text(f"{i}. {s.title}", style="dim" if s.done else "")
+            options.append(Option(line, id=f"step-{i}"))
+        done = sum(s.done for s in view.steps)
+        self.query_one("#steps-panel").border_title = _("操作指引") + f" {done}/{len(view.steps)}"
+        self._refill(self.query_one("#steps", OptionList), options)
+
+    def _show_recommendations(self, view: DashboardView) -> None:
+        fill_table(
+            self.query_one("#recs", DataTable),
+            (*view.rec_headers, _("推荐理由")),
+            [(Text(r.title, style="bold"), *r.columns, Text(r.reason, style="italic"))
+             for r in view.recommendations],
+            [str(r.ref_id) for r in view.recommendations])
+        title = _("平台推荐 · 达人合作") if view.rec_kind == "creator" else _("平台推荐 · 热销商品")
+        self.query_one("#recs-panel").border_title = title
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if self.view is None or event.data_table.id != "recs":
+            return
+        recs = self.view.recommendations
+        detail = self.query_one("#rec-detail", Static)
+        if not recs or event.cursor_row >= len(recs):
+            detail.update("")
+            return
+        r = recs[event.cursor_row]
+        text = Text()
+        for label, value in r.detail:
+            text.append(f"{label} ", style="dim").append(value + "   ")
+        detail.update(text)
+
+    def _show_cases(self, view: DashboardView) -> None:
+        text = Text()
+        for i, c in enumerate(view.cases):
+            if i:
+                text.append("\n\n")
+            text.append(c.title, style="bold")
+            text.append(f"\n{c.who}\n", style="dim")
+            text.append(c.body)
+        self.query_one("#cases", Static).update(text)
+
+    @staticmethod
+    def _refill(listing: OptionList, options: list[Option]) -> None:
+        highlighted = listing.highlighted
+        listing.set_options(options)
+        if highlighted is not None and highlighted < len(options):
+            listing.highlighted = highlighted
+
+    # ---- links -------------------------------------------------------------------------------
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        if self.view is None:
+            return
+        if event.option_list.id == "todo":
+            item = next(t for t in self.view.todo if t.key == event.option.id)
+            if item.screen:
+                self.wb_app.action_open(item.screen)
+        elif event.option_list.id == "steps":
+            step = self.view.steps[int(event.option.id.removeprefix("step-")) - 1]
+            if step.screen:
+                self.wb_app.action_open(step.screen)
+            else:
+                self.wb_app.action_open("help", article=step.help)

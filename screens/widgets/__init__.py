@@ -1,0 +1,1 @@
+"""Reusable widgets: panels, forms with field errors."""
