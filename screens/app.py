@@ -11,11 +11,12 @@ from textual.app import App
 from textual.binding import Binding
 
 from screens import registry
+from screens.base import translate_bindings
 from screens.commands import WorkbenchCommands
 from screens.messages import DataChanged
 from workbench.bootstrap import Workbench
 from workbench.domain.errors import DomainError
-from workbench.i18n import _
+from workbench.i18n import N_, _
 from workbench.services.base import Actor
 
 
@@ -27,8 +28,8 @@ class WorkbenchApp(App):
     COMMANDS = App.COMMANDS | {WorkbenchCommands}
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
     BINDINGS = [
-        Binding("ctrl+q", "quit", _("退出"), tooltip=_("退出工作台"), id="app.quit", priority=True),
-        Binding("f1", "open('help')", _("帮助"), tooltip=_("打开帮助中心"), id="app.help", show=False),
+        Binding("ctrl+q", "quit", N_("退出"), tooltip=N_("退出工作台"), id="app.quit", priority=True),
+        Binding("f1", "open('help')", N_("帮助"), tooltip=N_("打开帮助中心"), id="app.help", show=False),
     ]
 
     def __init__(self, workbench: Workbench, actor: Actor | None = None) -> None:
@@ -36,6 +37,7 @@ class WorkbenchApp(App):
         self.wb = workbench
         self.actor = actor
         self.title = _("工作台")
+        translate_bindings(self)
         workbench.on_change(self._store_changed)
 
     def on_mount(self) -> None:

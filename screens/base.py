@@ -5,17 +5,44 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from textual import work
-from textual.screen import Screen
+from dataclasses import replace
+
+from textual.screen import ModalScreen, Screen
 
 from screens.messages import DataChanged
 from workbench.domain.errors import DomainError
+from workbench.i18n import _
 
 if TYPE_CHECKING:
     from screens.app import WorkbenchApp
 
 
+def translate_bindings(node) -> None:
+    """Bindings are declared with N_() msgids at class level; show them in today's language.
+
+    Textual copies the class's merged bindings into each instance, so translating the
+    instance's copy lets one process show either language (the tests render both).
+    """
+    table = node._bindings.key_to_bindings
+    for key, bindings in table.items():
+        table[key] = [replace(b, description=_(b.description) if b.description else "",
+                              tooltip=N_(b.tooltip) if b.tooltip else "") for b in bindings]
+
+
+class Dialog(ModalScreen):
+    """A modal form or confirmation."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        translate_bindings(self)
+
+
 class WorkScreen(Screen):
     """Subclasses implement `fetch()` (runs in a worker thread, calls services) and `show(view)`."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        translate_bindings(self)
 
     @property
     def wb_app(self) -> "WorkbenchApp":

@@ -14,7 +14,7 @@ from screens import registry
 from screens.base import WorkScreen
 from screens.widgets.panel import Panel
 from screens.widgets.table import fill_table
-from workbench.i18n import _
+from workbench.i18n import N_, _
 from workbench.services import dashboard
 from workbench.services.dashboard import DashboardView
 
@@ -22,11 +22,11 @@ from workbench.services.dashboard import DashboardView
 class DashboardScreen(WorkScreen):
     CSS_PATH = "dashboard.tcss"
     BINDINGS = [
-        Binding("f", "app.open('funds')", _("资金账户"), tooltip=_("核心数据: 查看更多"), id="dashboard.funds"),
-        Binding("n", "app.open('notifications')", _("通知"), tooltip=_("打开通知"), id="dashboard.notifications"),
-        Binding("h", "app.open('help')", _("帮助中心"), tooltip=_("操作指引: 查看更多"), id="dashboard.help"),
-        Binding("r", "refresh", _("刷新"), tooltip=_("重新读取五个面板"), id="dashboard.refresh"),
-        Binding("u", "app.switch_user", _("切换用户"), tooltip=_("以另一个用户身份使用"), id="dashboard.user"),
+        Binding("f", "app.open('funds')", N_("资金账户"), tooltip=N_("核心数据: 查看更多"), id="dashboard.funds"),
+        Binding("n", "app.open('notifications')", N_("通知"), tooltip=N_("打开通知"), id="dashboard.notifications"),
+        Binding("h", "app.open('help')", N_("帮助中心"), tooltip=N_("操作指引: 查看更多"), id="dashboard.help"),
+        Binding("r", "refresh", N_("刷新"), tooltip=N_("重新读取五个面板"), id="dashboard.refresh"),
+        Binding("u", "app.switch_user", N_("切换用户"), tooltip=N_("以另一个用户身份使用"), id="dashboard.user"),
     ]
 
     def __init__(self) -> None:

@@ -6,17 +6,16 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Footer, Header, Input, Label, Static
 
-from screens.base import WorkScreen
+from screens.base import Dialog, WorkScreen
 from screens.widgets.form import FieldSpec, Form
 from screens.widgets.panel import Panel
 from workbench.domain.errors import DomainError
 from workbench.domain.formatting import local_time
 from workbench.domain.money import format_money
 from workbench.domain.roles import Role
-from workbench.i18n import _
+from workbench.i18n import N_, _
 from workbench.services import funds
 
 
@@ -36,10 +35,10 @@ def _method(method: str) -> str:
 class FundsScreen(WorkScreen):
     CSS_PATH = "funds.tcss"
     BINDINGS = [
-        Binding("escape", "app.pop_screen", _("返回"), tooltip=_("回到工作台"), id="funds.back"),
-        Binding("t", "top_up", _("充值"), tooltip=_("为任务账户充值"), id="funds.top_up"),
-        Binding("c", "decide(True)", _("确认到账"), tooltip=_("确认选中的银行转账"), id="funds.confirm"),
-        Binding("x", "decide(False)", _("驳回"), tooltip=_("驳回选中的银行转账"), id="funds.reject"),
+        Binding("escape", "app.pop_screen", N_("返回"), tooltip=N_("回到工作台"), id="funds.back"),
+        Binding("t", "top_up", N_("充值"), tooltip=N_("为任务账户充值"), id="funds.top_up"),
+        Binding("c", "decide(True)", N_("确认到账"), tooltip=N_("确认选中的银行转账"), id="funds.confirm"),
+        Binding("x", "decide(False)", N_("驳回"), tooltip=N_("驳回选中的银行转账"), id="funds.reject"),
     ]
 
     def compose(self) -> ComposeResult:
@@ -107,11 +106,11 @@ class FundsScreen(WorkScreen):
         self.app.push_screen(DecideDialog(int(key), approve))
 
 
-class TopUpDialog(ModalScreen):
+class TopUpDialog(Dialog):
     """The top-up form; an online payment is simulated inside the product and says so."""
 
     CSS_PATH = "funds.tcss"
-    BINDINGS = [Binding("escape", "dismiss", _("取消"), id="top_up.cancel")]
+    BINDINGS = [Binding("escape", "dismiss", N_("取消"), id="top_up.cancel")]
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
@@ -152,11 +151,11 @@ class TopUpDialog(ModalScreen):
         self.dismiss()
 
 
-class DecideDialog(ModalScreen):
+class DecideDialog(Dialog):
     """Support staff confirm or reject one bank transfer; a rejection needs a reason."""
 
     CSS_PATH = "funds.tcss"
-    BINDINGS = [Binding("escape", "dismiss", _("取消"), id="decide.cancel")]
+    BINDINGS = [Binding("escape", "dismiss", N_("取消"), id="decide.cancel")]
 
     def __init__(self, top_up_id: int, approve: bool) -> None:
         super().__init__()

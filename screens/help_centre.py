@@ -11,7 +11,7 @@ from textual.widgets.option_list import Option
 
 from screens.base import WorkScreen
 from screens.widgets.panel import Panel
-from workbench.i18n import _
+from workbench.i18n import N_, _
 from workbench.services import help as help_service
 from workbench.services.help import ArticleView
 
@@ -19,8 +19,8 @@ from workbench.services.help import ArticleView
 class HelpCentreScreen(WorkScreen):
     CSS_PATH = "help_centre.tcss"
     BINDINGS = [
-        Binding("escape", "app.pop_screen", _("返回"), tooltip=_("回到上一页"), id="help.back"),
-        Binding("/", "search", _("搜索"), tooltip=_("搜索帮助文章"), id="help.search"),
+        Binding("escape", "app.pop_screen", N_("返回"), tooltip=N_("回到上一页"), id="help.back"),
+        Binding("/", "search", N_("搜索"), tooltip=N_("搜索帮助文章"), id="help.search"),
     ]
 
     def __init__(self, article: str | None = None) -> None:

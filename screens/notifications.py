@@ -11,7 +11,7 @@ from screens import registry
 from screens.base import WorkScreen
 from screens.widgets.panel import Panel
 from workbench.domain.formatting import local_time
-from workbench.i18n import _
+from workbench.i18n import N_, _
 from workbench.services import notifications
 from workbench.services.notifications import MarkRead, NotificationView
 
@@ -19,9 +19,9 @@ from workbench.services.notifications import MarkRead, NotificationView
 class NotificationsScreen(WorkScreen):
     CSS_PATH = "notifications.tcss"
     BINDINGS = [
-        Binding("escape", "app.pop_screen", _("返回"), tooltip=_("回到工作台"), id="notifications.back"),
-        Binding("m", "mark_read", _("标为已读"), tooltip=_("把选中的通知标为已读"), id="notifications.read"),
-        Binding("a", "mark_all", _("全部已读"), tooltip=_("把全部通知标为已读"), id="notifications.read_all"),
+        Binding("escape", "app.pop_screen", N_("返回"), tooltip=N_("回到工作台"), id="notifications.back"),
+        Binding("m", "mark_read", N_("标为已读"), tooltip=N_("把选中的通知标为已读"), id="notifications.read"),
+        Binding("a", "mark_all", N_("全部已读"), tooltip=N_("把全部通知标为已读"), id="notifications.read_all"),
     ]
 
     def __init__(self) -> None:

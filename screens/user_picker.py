@@ -11,13 +11,13 @@ from textual.widgets.option_list import Option
 
 from screens.base import WorkScreen
 from workbench.domain.roles import Role
-from workbench.i18n import _
+from workbench.i18n import N_, _
 from workbench.services import users
 
 
 class UserPickerScreen(WorkScreen):
     CSS_PATH = "user_picker.tcss"
-    BINDINGS = [Binding("escape", "back", _("返回"), tooltip=_("回到当前用户"), id="picker.back")]
+    BINDINGS = [Binding("escape", "back", N_("返回"), tooltip=N_("回到当前用户"), id="picker.back")]
 
     def compose(self) -> ComposeResult:
         yield Header()

@@ -35,6 +35,11 @@ def _(message: str) -> str:
     return _translation.gettext(message)
 
 
+def N_(message: str) -> str:
+    """Mark a message for the catalog without translating it yet (translated where it is shown)."""
+    return message
+
+
 def pick(zh: str, en: str) -> str:
     """Choose between the two texts of a bilingual data record."""
     return en if _current == "en" and en else zh
