@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: run test demo bench lint clean
+.PHONY: run test demo catalogs screenshot clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -19,6 +19,8 @@ $(TEST_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@ $(STAMP)
 
+ARGS ?= --as m.shanwei
+
 run: $(STAMP)
 	$(BIN)/workbench demo --if-missing
 	$(BIN)/workbench run $(ARGS)
@@ -30,8 +32,13 @@ test: $(TEST_STAMP)
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-bench: $(TEST_STAMP)
-	$(BIN)/python -m bench $(ARGS)
+
+catalogs: $(TEST_STAMP)
+	$(BIN)/python tools/catalog.py
+
+screenshot: $(TEST_STAMP)
+	$(BIN)/python tools/screenshot.py docs/dashboard-merchant-zh.svg
+	$(BIN)/python tools/screenshot.py --lang en --as c.xiaoyu docs/dashboard-creator-en.svg
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

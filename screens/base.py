@@ -26,7 +26,7 @@ def translate_bindings(node) -> None:
     table = node._bindings.key_to_bindings
     for key, bindings in table.items():
         table[key] = [replace(b, description=_(b.description) if b.description else "",
-                              tooltip=N_(b.tooltip) if b.tooltip else "") for b in bindings]
+                              tooltip=_(b.tooltip) if b.tooltip else "") for b in bindings]
 
 
 class Dialog(ModalScreen):

@@ -62,14 +62,13 @@ class DashboardScreen(WorkScreen):
         self._show_cases(view)
 
     def _show_todo(self, view: DashboardView) -> None:
-        width = max((Text(t.label).cell_len for t in view.todo), default=0)
+        # The count leads, so a long label (English) wraps without separating it from its number.
         options = []
         for t in view.todo:
-            line = Text(t.label)
-            line.pad_right(width - line.cell_len + 2)
-            line.append(f"{t.count:>3}", style="bold cyan" if t.count else "dim")
+            line = Text(f"{t.count:>3}  ", style="bold cyan" if t.count else "dim")
+            line.append(t.label, style="" if t.count else "dim")
             if t.count and t.screen:
-                line.append("  ›", style="dim")
+                line.append(" ›", style="dim")
             options.append(Option(line, id=t.key, disabled=t.screen is None and t.count == 0))
         self._refill(self.query_one("#todo", OptionList), options)
         total = sum(t.count for t in view.todo)

@@ -27,6 +27,7 @@ class HelpCentreScreen(WorkScreen):
         super().__init__()
         self.wanted = article
         self.articles: list[ArticleView] = []
+        self.first_show = True
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -51,9 +52,10 @@ class HelpCentreScreen(WorkScreen):
             self._open(found[index])
         else:
             self.query_one("#body", Static).update(Text(_("没有找到相关文章"), style="dim"))
-        if self.wanted:
+        if self.first_show:
             titles.focus()
-            self.wanted = None
+            self.first_show = False
+        self.wanted = None
 
     def _open(self, article: ArticleView) -> None:
         self.query_one("#body-panel").border_title = article.title

@@ -194,10 +194,10 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     if path.exists():
         probe = bootstrap(settings)
         try:
-            if not probe.run(is_demo_store):
-                raise UsageError(f"--db: {path} holds real data; choose another file with --db")
             if args.if_missing and probe.run(list_users):
                 return 0
+            if not probe.run(is_demo_store):
+                raise UsageError(f"--db: {path} holds real data; choose another file with --db")
         finally:
             probe.close()
     # Build beside the target and move it into place, so a failure leaves the old store intact.

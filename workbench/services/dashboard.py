@@ -225,10 +225,10 @@ def _creator_recommendations(uow: UnitOfWork, actor: Actor) -> list[Recommendati
         score = math.log10(max(c.avg_viewers, 1)) + 0.5 * math.log10(max(c.fans, 1))
         score *= 2 if overlap else 1
         if overlap:
-            reason = _("擅长{cats}, 与您的 {n} 件商品同类目").format(
+            reason = _("同类目{cats} · {n}件").format(
                 cats="、".join(overlap), n=sum(wanted[x] for x in overlap))
         else:
-            reason = _("场均观看 {viewers}, 等级 V{level}").format(
+            reason = _("场均{viewers} · V{level}").format(
                 viewers=count(c.avg_viewers), level=c.level_v)
         scored.append((-score, c.user_id, c, reason))
     scored.sort(key=lambda t: (t[0], t[1]))
@@ -265,7 +265,7 @@ def _product_recommendations(uow: UnitOfWork, actor: Actor) -> list[Recommendati
     scored.sort(key=lambda t: t[:3])
     out = []
     for *_k, p, store, match in scored[: uow.rules.dashboard.recommendations]:
-        reason = (_("与您的{cat}类目相符, 月销 {sales}") if match else _("推荐指数 {idx}, 月销 {sales}")).format(
+        reason = (_("同类目{cat} · 月销{sales}") if match else _("推荐指数{idx} · 月销{sales}")).format(
             cat=p.category, sales=count(p.sales), idx=p.recommend_index)
         out.append(Recommendation("product", p.id, p.name,
                                   (format_rate(p.commission_rate), format_money(p.price_cents)), reason,

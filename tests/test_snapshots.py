@@ -1,0 +1,54 @@
+"""Snapshots of the dashboard: merchant and creator, Chinese and English, 80×24 and 120×40.
+
+Fixed clock, fixed demo data; update a snapshot only after looking at the new picture
+(`pytest tests/test_snapshots.py --snapshot-update`, then open snapshot_report.html).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from screens.app import WorkbenchApp
+from tests.conftest import open_store
+from tests.tui_helpers import settle
+
+
+async def _ready(pilot) -> None:
+    await settle(pilot)
+
+
+class TestDashboard:
+    @pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+    @pytest.mark.parametrize("lang", ["zh", "en"])
+    @pytest.mark.parametrize("user", ["m.shanwei", "c.xiaoyu"], ids=["merchant", "creator"])
+    def test_dashboard(self, snap_compare, demo_path, user, lang, size):
+        wb = open_store(demo_path, lang=lang)
+        try:
+            app = WorkbenchApp(wb, wb.sign_in(user))
+            assert snap_compare(app, terminal_size=size, run_before=_ready)
+        finally:
+            wb.close()
+
+
+class TestScreens:
+    @pytest.mark.parametrize("lang", ["zh", "en"])
+    def test_fund_account_merchant(self, snap_compare, demo_path, lang):
+        wb = open_store(demo_path, lang=lang)
+        try:
+            app = WorkbenchApp(wb, wb.sign_in("m.shanwei"))
+
+            async def open_funds(pilot):
+                await settle(pilot)
+                await pilot.press("f")
+                await settle(pilot)
+
+            assert snap_compare(app, terminal_size=(80, 24), run_before=open_funds)
+        finally:
+            wb.close()
+
+    def test_user_picker(self, snap_compare, demo_path):
+        wb = open_store(demo_path)
+        try:
+            assert snap_compare(WorkbenchApp(wb), terminal_size=(80, 24), run_before=_ready)
+        finally:
+            wb.close()
