@@ -11,6 +11,7 @@ from textual.widgets import Button, DataTable, Footer, Header, Input, Label, Sta
 from screens.base import Dialog, WorkScreen
 from screens.widgets.form import FieldSpec, Form
 from screens.widgets.panel import Panel
+from screens.widgets.table import fill_table
 from workbench.domain.errors import DomainError
 from workbench.domain.formatting import local_time
 from workbench.domain.money import format_money
@@ -69,29 +70,28 @@ class FundsScreen(WorkScreen):
     def show(self, view: funds.FundView) -> None:
         zone = self.wb_app.actor.zone
         if self.wb_app.actor.role is Role.SUPPORT:
-            table = self.query_one("#pending", DataTable)
-            table.clear(columns=True)
-            table.add_columns(_("编号"), _("商家"), _("金额"), _("转账凭证"), _("提交时间"))
-            for t in view.pending_reviews:
-                table.add_row(f"#{t.id}", t.merchant, format_money(t.amount_cents), t.reference,
-                              local_time(t.created_at, zone), key=str(t.id))
+            fill_table(
+                self.query_one("#pending", DataTable),
+                (_("编号"), _("商家"), _("金额"), _("转账凭证"), _("提交时间")),
+                [(f"#{t.id}", t.merchant, format_money(t.amount_cents), t.reference or "—",
+                  local_time(t.created_at, zone)) for t in view.pending_reviews],
+                [str(t.id) for t in view.pending_reviews])
             return
         self.query_one("#balances", Static).update(Text.assemble(
             (_("可用余额") + "  ", "dim"), (format_money(view.available_cents), "bold green"), "      ",
             (_("冻结金额") + "  ", "dim"), (format_money(view.frozen_cents), "bold yellow")))
-        tops = self.query_one("#top-ups", DataTable)
-        tops.clear(columns=True)
-        tops.add_columns(_("时间"), _("方式"), _("金额"), _("状态"), _("凭证"))
-        for t in view.top_ups:
-            tops.add_row(local_time(t.created_at, zone), _method(t.method), format_money(t.amount_cents),
-                         _status(t.status), t.reference or "—", key=str(t.id))
-        moves = self.query_one("#moves", DataTable)
-        moves.clear(columns=True)
-        moves.add_columns(_("时间"), _("摘要"), _("账户"), _("金额"))
-        for m in view.movements:
-            moves.add_row(local_time(m.at, zone), m.memo, m.account,
-                          Text(format_money(m.amount_cents, sign=True),
-                               style="green" if m.amount_cents > 0 else "red"))
+        fill_table(
+            self.query_one("#top-ups", DataTable),
+            (_("时间"), _("方式"), _("金额"), _("状态"), _("凭证")),
+            [(local_time(t.created_at, zone), _method(t.method), format_money(t.amount_cents),
+              _status(t.status), t.reference or "—") for t in view.top_ups],
+            [str(t.id) for t in view.top_ups])
+        fill_table(
+            self.query_one("#moves", DataTable),
+            (_("时间"), _("摘要"), _("账户"), _("金额"), _("备注")),
+            [(local_time(m.at, zone), m.title, m.account,
+              Text(format_money(m.amount_cents, sign=True), style="green" if m.amount_cents > 0 else "red"),
+              m.memo or "") for m in view.movements])
 
     # ---- actions -----------------------------------------------------------------------------
 
@@ -123,8 +123,8 @@ class TopUpDialog(Dialog):
                 FieldSpec("reference", _("转账凭证号 (银行转账时填写)"), placeholder="ICBC-…"),
             ])
             with Horizontal(classes="buttons"):
-                yield Button(_("确认充值"), variant="primary", id="submit")
-                yield Button(_("取消"), id="cancel")
+                yield Button(_("确认充值"), variant="primary", id="submit", compact=True)
+                yield Button(_("取消"), id="cancel", compact=True)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "cancel":
@@ -169,8 +169,8 @@ class DecideDialog(Dialog):
             yield Form([FieldSpec("note", _("备注 (驳回时必填)"))])
             with Horizontal(classes="buttons"):
                 yield Button(_("确认") if self.approve else _("驳回"),
-                             variant="primary" if self.approve else "error", id="submit")
-                yield Button(_("取消"), id="cancel")
+                             variant="primary" if self.approve else "error", id="submit", compact=True)
+                yield Button(_("取消"), id="cancel", compact=True)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "cancel":

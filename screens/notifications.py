@@ -10,6 +10,7 @@ from textual.widgets import DataTable, Footer, Header
 from screens import registry
 from screens.base import WorkScreen
 from screens.widgets.panel import Panel
+from screens.widgets.table import fill_table
 from workbench.domain.formatting import local_time
 from workbench.i18n import N_, _
 from workbench.services import notifications
@@ -39,17 +40,13 @@ class NotificationsScreen(WorkScreen):
 
     def show(self, rows: list[NotificationView]) -> None:
         self.rows = rows
-        table = self.query_one(DataTable)
-        cursor = table.cursor_row
-        table.clear(columns=True)
-        table.add_columns("", _("时间"), _("内容"))
         zone = self.wb_app.actor.zone
-        for n in rows:
-            dot = Text("●", style="bold cyan") if not n.read else Text(" ")
-            table.add_row(dot, local_time(n.at, zone), Text(n.text, style="dim" if n.read else "bold"),
-                          key=str(n.id))
-        if rows:
-            table.move_cursor(row=min(cursor, len(rows) - 1))
+        fill_table(
+            self.query_one(DataTable),
+            ("", _("时间"), _("内容")),
+            [(Text("●", style="bold cyan") if not n.read else Text(" "), local_time(n.at, zone),
+              Text(n.text, style="dim" if n.read else "bold")) for n in rows],
+            [str(n.id) for n in rows])
         unread = sum(not n.read for n in rows)
         self.query_one("#notes-panel").border_title = _("通知") + f" · {_('未读')} {unread}"
 

@@ -100,5 +100,5 @@ def test_english_dashboard(demo):
     set_language("en")
     view = demo.run(dashboard.load_dashboard, demo.sign_in("m.shanwei"), SCREENS)
     assert [f.label for f in view.figures] == ["Available", "Frozen", "Total top-ups", "Products on sale"]
-    assert view.steps[0].title == "Pass verification and store admission"
+    assert view.steps[0].title == "Verification and admission"
     assert view.cases[0].title.isascii()

@@ -31,6 +31,7 @@ class Form(Vertical):
     Form .form-general { color: $text-error; height: auto; display: none; margin-top: 1; }
     Form .form-general.-shown { display: block; }
     Form Input, Form Select { width: 100%; }
+    Form Input { background: $boost; }
     """
 
     def __init__(self, fields: list[FieldSpec], **kwargs) -> None:
@@ -42,9 +43,10 @@ class Form(Vertical):
             yield Label(spec.label, classes="form-label")
             if spec.choices:
                 yield Select(spec.choices, value=spec.value or spec.choices[0][1], allow_blank=False,
-                             id=f"field-{spec.name}")
+                             id=f"field-{spec.name}", compact=True)
             else:
-                yield Input(value=spec.value, placeholder=spec.placeholder, id=f"field-{spec.name}")
+                yield Input(value=spec.value, placeholder=spec.placeholder, id=f"field-{spec.name}",
+                            compact=True)
             yield Static("", classes="form-error", id=f"error-{spec.name}")
         yield Static("", classes="form-general", id="error-general")
 

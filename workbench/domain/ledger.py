@@ -46,3 +46,11 @@ def check_covers(kind: str, balance_cents: int, change_cents: int) -> None:
             _("{account}不足: 还差 {short}").format(account=label, short=format_money(-after)),
             field="amount",
         )
+
+
+def journal_label(kind: str) -> str:
+    """What a kind of ledger entry is called, in the reader's language."""
+    labels = {
+        "top_up": _("充值"),
+    }
+    return labels.get(kind, kind)

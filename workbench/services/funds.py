@@ -9,13 +9,13 @@ from pydantic import Field, field_validator
 from sqlalchemy import func, select
 
 from workbench.domain.errors import Conflict, DomainError, NotFound
-from workbench.domain.ledger import AccountKind
+from workbench.domain.ledger import AccountKind, journal_label
 from workbench.domain.money import Money
 from workbench.domain.roles import Role
 from workbench.i18n import _
 from workbench.services import ledger
 from workbench.services.base import Actor, Command, audit, notify, require_role
-from workbench.store.models import Account, Journal, Merchant, Posting, TopUp, User
+from workbench.store.models import Account, Journal, Merchant, Posting, TopUp
 from workbench.store.uow import UnitOfWork
 
 
@@ -54,7 +54,7 @@ class TopUpView:
 @dataclass(frozen=True, slots=True)
 class MovementView:
     at: datetime
-    kind: str
+    title: str
     memo: str
     account: str
     amount_cents: int
@@ -111,9 +111,8 @@ def decide_top_up(uow: UnitOfWork, actor: Actor, cmd: DecideTopUp) -> TopUpView:
 def _credit(uow: UnitOfWork, actor: Actor, row: TopUp) -> None:
     external = ledger.account(uow, None, AccountKind.EXTERNAL)
     available = ledger.account(uow, row.merchant_id, AccountKind.AVAILABLE)
-    memo = _("在线支付充值") if row.method == "online" else _("银行转账充值")
     journal = ledger.transfer(uow, actor, "top_up", external, available, row.amount_cents,
-                              memo=memo, ref=("top_up", row.id))
+                              memo=row.reference, ref=("top_up", row.id))
     row.status = "confirmed"
     row.decided_at, row.decided_by, row.journal_id = uow.now, actor.id, journal.id
 
@@ -141,7 +140,7 @@ def fund_account(uow: UnitOfWork, actor: Actor, limit: int = 50) -> FundView:
         .join(Account, Account.id == Posting.account_id)
         .where(Account.owner_id == actor.id)
         .order_by(Journal.at.desc(), Journal.id.desc(), Posting.id).limit(limit))
-    movements = [MovementView(at, kind, memo, AccountKind(acc).label, cents)
+    movements = [MovementView(at, journal_label(kind), memo, AccountKind(acc).label, cents)
                  for at, kind, memo, acc, cents in moves]
     return FundView(
         ledger.balance(uow, actor.id, AccountKind.AVAILABLE),
@@ -158,6 +157,3 @@ def total_top_ups(uow: UnitOfWork, merchant_id: int) -> int:
         TopUp.merchant_id == merchant_id, TopUp.status == "confirmed")
     return uow.session.scalar(stmt) or 0
 
-
-def merchant_name(uow: UnitOfWork, user_id: int) -> str:
-    return uow.session.scalar(select(User.name).where(User.id == user_id)) or ""
