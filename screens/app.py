@@ -71,6 +71,17 @@ class WorkbenchApp(App):
             while len(self.screen_stack) > 2:
                 self.pop_screen()
 
+    def action_top_up(self) -> None:
+        from screens.funds import TopUpDialog
+
+        self.push_screen(TopUpDialog())
+
+    def action_read_all(self) -> None:
+        from workbench.services.notifications import MarkRead, mark_read
+
+        self.perform(mark_read, MarkRead(ids=None),
+                     done=lambda n: self.notify(_("已读 {n} 条通知").format(n=n)))
+
     def action_switch_user(self) -> None:
         from screens.user_picker import UserPickerScreen
 

@@ -23,6 +23,11 @@ def palette_entries(app) -> list[tuple[str, str, Callable[[], None]]]:
     }
     entries = [(title, help_, partial(app.action_open, key))
                for key, (title, help_) in names.items() if key in registry.available()]
+    from workbench.domain.roles import Role
+
+    if app.actor.role is Role.MERCHANT:
+        entries.append((_("资金: 充值"), _("为任务账户充值"), app.action_top_up))
+    entries.append((_("通知: 全部标为已读"), _("把全部通知标为已读"), app.action_read_all))
     entries.append((_("工作台: 回到首页"), _("显示五个面板"), app.action_home))
     entries.append((_("用户: 切换用户"), _("以另一个用户身份使用"), app.action_switch_user))
     return entries

@@ -39,7 +39,8 @@ class HelpCentreScreen(WorkScreen):
 
     def fetch(self) -> list[ArticleView]:
         query = self.query_one("#query", Input).value
-        return help_service.search_help(self.wb_app.actor, query)
+        return self.wb_app.wb.run(help_service.search_help, self.wb_app.actor,
+                                  help_service.HelpQuery(query=query[:100]))
 
     def show(self, found: list[ArticleView]) -> None:
         self.articles = found

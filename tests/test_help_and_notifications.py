@@ -11,19 +11,19 @@ from workbench.services.notifications import MarkRead
 
 
 def test_articles_are_role_specific(demo):
-    merchant = {a.id for a in help_service.search_help(demo.sign_in("m.shanwei"))}
-    creator = {a.id for a in help_service.search_help(demo.sign_in("c.xiaoyu"))}
+    merchant = {a.id for a in help_service.search_help(None, demo.sign_in("m.shanwei"))}
+    creator = {a.id for a in help_service.search_help(None, demo.sign_in("c.xiaoyu"))}
     assert "merchant-topup" in merchant and "merchant-topup" not in creator
     assert "general-workbench" in merchant and "general-workbench" in creator
 
 
 def test_search_finds_by_chinese_and_english_words(demo):
     m = demo.sign_in("m.shanwei")
-    assert any(a.id == "merchant-topup" for a in help_service.search_help(m, "充值"))
+    assert any(a.id == "merchant-topup" for a in help_service.search_help(None, m, help_service.HelpQuery(query="充值")))
     set_language("en")
-    found = help_service.search_help(m, "top up")
+    found = help_service.search_help(None, m, help_service.HelpQuery(query="top up"))
     assert found and found[0].title.isascii()
-    assert help_service.search_help(m, "没有这种词汇xyz") == []
+    assert help_service.search_help(None, m, help_service.HelpQuery(query="没有这种词汇xyz")) == []
 
 
 def test_notifications_are_private(wb):

@@ -45,6 +45,8 @@ ACTIONS: list[Action] = [
     Action("notifications", "list", "notifications:list_notifications", help="your notifications"),
     Action("notifications", "read", "notifications:mark_read", "notifications:MarkRead", help="mark notifications read"),
     Action("products", "add", "products:add_product", "products:AddProduct", help="list a product in your store"),
+    Action("products", "list", "products:my_products", help="your products"),
+    Action("help", "search", "help:search_help", "help:HelpQuery", help="search the help centre for your role"),
 ]
 
 

@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pydantic import Field
+
 from workbench.content import articles
 from workbench.i18n import pick
-from workbench.services.base import Actor
+from workbench.services.base import Actor, Command
+from workbench.store.uow import UnitOfWork
+
+
+class HelpQuery(Command):
+    query: str = Field(default="", max_length=100)
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,8 +28,9 @@ def _view(a) -> ArticleView:
     return ArticleView(a.id, pick(a.title_zh, a.title_en), pick(a.body_zh, a.body_en), tuple(a.tags))
 
 
-def search_help(actor: Actor, query: str = "") -> list[ArticleView]:
-    """Articles for the actor's role whose title, tags or text contain every word of `query`."""
+def search_help(uow: UnitOfWork | None, actor: Actor, cmd: HelpQuery | None = None) -> list[ArticleView]:
+    """Articles for the actor's role whose title, tags or text contain every word of the query."""
+    query = cmd.query if cmd else ""
     role = actor.role.value if actor.role else None
     words = [w.casefold() for w in query.split()]
     found = []

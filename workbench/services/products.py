@@ -85,3 +85,12 @@ def store_id_by_name(uow: UnitOfWork, merchant_id: int, name: str) -> int:
     if sid is None:
         raise NotFound(_("没有这个店铺: {name}").format(name=name), field="store")
     return sid
+
+
+def my_products(uow: UnitOfWork, actor: Actor) -> list[ProductView]:
+    """The merchant's own products, newest first."""
+    require_role(actor, Role.MERCHANT)
+    rows = uow.session.execute(
+        select(Product, Shop.name).join(Shop, Shop.id == Product.store_id)
+        .where(Product.merchant_id == actor.id).order_by(Product.id.desc()))
+    return [product_view(p, store) for p, store in rows]
