@@ -72,9 +72,9 @@ class WorkbenchApp(App):
                 self.pop_screen()
 
     def action_top_up(self) -> None:
-        from screens.funds import TopUpDialog
+        from screens.funds import top_up_dialog
 
-        self.push_screen(TopUpDialog())
+        self.push_screen(top_up_dialog(self))
 
     def action_read_all(self) -> None:
         from workbench.services.notifications import MarkRead, mark_read

@@ -20,7 +20,13 @@ def palette_entries(app) -> list[tuple[str, str, Callable[[], None]]]:
         "funds": (_("资金: 打开资金账户"), _("余额、充值记录与资金流水")),
         "notifications": (_("通知: 打开通知"), _("查看并处理通知")),
         "help": (_("帮助: 打开帮助中心"), _("按角色查看并搜索操作教程")),
+        "tasks": (_("任务: 打开任务管理"), _("按状态查看直播任务")),
+        "creator_square": (_("主播广场: 搜索主播"), _("按类目、粉丝、报价筛选主播")),
+        "disputes": (_("争议: 打开争议队列"), _("裁决取消引起的争议")),
     }
+    role = app.actor.role.value if app.actor.role else ""
+    allowed = {"creator_square": ("merchant", "support"), "disputes": ("support",)}
+    names = {k: v for k, v in names.items() if role in allowed.get(k, (role,))}
     entries = [(title, help_, partial(app.action_open, key))
                for key, (title, help_) in names.items() if key in registry.available()]
     from workbench.domain.roles import Role

@@ -14,6 +14,7 @@ from screens import registry
 from screens.base import WorkScreen
 from screens.widgets.panel import Panel
 from screens.widgets.table import fill_table
+from workbench.domain.roles import Role
 from workbench.i18n import N_, _
 from workbench.services import dashboard
 from workbench.services.dashboard import DashboardView
@@ -25,7 +26,10 @@ class DashboardScreen(WorkScreen):
         Binding("f", "app.open('funds')", N_("资金账户"), tooltip=N_("核心数据: 查看更多"), id="dashboard.funds"),
         Binding("n", "app.open('notifications')", N_("通知"), tooltip=N_("打开通知"), id="dashboard.notifications"),
         Binding("h", "app.open('help')", N_("帮助中心"), tooltip=N_("操作指引: 查看更多"), id="dashboard.help"),
-        Binding("r", "refresh", N_("刷新"), tooltip=N_("重新读取五个面板"), id="dashboard.refresh"),
+        Binding("s", "app.open('creator_square')", N_("主播广场"), tooltip=N_("平台推荐: 查看更多"),
+                id="dashboard.square"),
+        Binding("t", "app.open('tasks')", N_("任务"), tooltip=N_("任务管理"), id="dashboard.tasks"),
+        Binding("r", "refresh", N_("刷新"), tooltip=N_("重新读取五个面板"), id="dashboard.refresh", show=False),
         Binding("u", "app.switch_user", N_("切换用户"), tooltip=N_("以另一个用户身份使用"), id="dashboard.user"),
     ]
 
@@ -102,6 +106,18 @@ class DashboardScreen(WorkScreen):
         title = _("平台推荐 · 达人合作") if view.rec_kind == "creator" else _("平台推荐 · 热销商品")
         self.query_one("#recs-panel").border_title = title
 
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "open" and parameters and parameters[0] == "creator_square":
+            return self.wb_app.actor is not None and self.wb_app.actor.role is not Role.CREATOR
+        return True
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        """"I want to cooperate" (我要合作): a recommended creator opens their profile page."""
+        if self.view is None or event.data_table.id != "recs" or self.view.rec_kind != "creator":
+            return
+        rec = self.view.recommendations[event.cursor_row]
+        self.wb_app.action_open("creator_profile", creator_id=rec.ref_id)
+
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if self.view is None or event.data_table.id != "recs":
             return
@@ -140,7 +156,9 @@ class DashboardScreen(WorkScreen):
             return
         if event.option_list.id == "todo":
             item = next(t for t in self.view.todo if t.key == event.option.id)
-            if item.screen:
+            if item.screen == "tasks" and item.filter:
+                self.wb_app.action_open("tasks", status=item.filter)
+            elif item.screen:
                 self.wb_app.action_open(item.screen)
         elif event.option_list.id == "steps":
             step = self.view.steps[int(event.option.id.removeprefix("step-")) - 1]

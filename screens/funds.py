@@ -5,18 +5,19 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, DataTable, Footer, Header, Input, Label, Static
+from textual.containers import Vertical
+from textual.widgets import DataTable, Footer, Header, Static
 
-from screens.base import Dialog, WorkScreen
-from screens.widgets.form import FieldSpec, Form
+from screens.base import WorkScreen
+from screens.widgets.dialogs import FormDialog
+from screens.widgets.form import FieldSpec
 from screens.widgets.panel import Panel
 from screens.widgets.table import fill_table
-from workbench.domain.errors import DomainError
 from workbench.domain.formatting import local_time
 from workbench.domain.money import format_money
 from workbench.domain.roles import Role
 from workbench.i18n import N_, _
+from workbench.textfile import read_text_file
 from workbench.services import funds
 
 
@@ -38,9 +39,13 @@ class FundsScreen(WorkScreen):
     BINDINGS = [
         Binding("escape", "app.pop_screen", N_("返回"), tooltip=N_("回到工作台"), id="funds.back"),
         Binding("t", "top_up", N_("充值"), tooltip=N_("为任务账户充值"), id="funds.top_up"),
+        Binding("b", "bind", N_("绑定账户"), tooltip=N_("绑定或新建任务账户"), id="funds.bind"),
+        Binding("i", "import", N_("导入记录"), tooltip=N_("从 CSV 文件导入充值记录"), id="funds.import"),
         Binding("c", "decide(True)", N_("确认到账"), tooltip=N_("确认选中的银行转账"), id="funds.confirm"),
         Binding("x", "decide(False)", N_("驳回"), tooltip=N_("驳回选中的银行转账"), id="funds.reject"),
     ]
+
+    view: funds.FundView | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -58,8 +63,10 @@ class FundsScreen(WorkScreen):
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         support = self.wb_app.actor.role is Role.SUPPORT
-        if action == "top_up":
+        if action in ("top_up", "import"):
             return self.wb_app.actor.role is Role.MERCHANT
+        if action == "bind":
+            return self.wb_app.actor.role is Role.MERCHANT and (self.view is None or not self.view.task_account)
         if action == "decide":
             return support
         return True
@@ -68,6 +75,7 @@ class FundsScreen(WorkScreen):
         return self.wb_app.wb.run(funds.fund_account, self.wb_app.actor)
 
     def show(self, view: funds.FundView) -> None:
+        self.view = view
         zone = self.wb_app.actor.zone
         if self.wb_app.actor.role is Role.SUPPORT:
             fill_table(
@@ -77,9 +85,12 @@ class FundsScreen(WorkScreen):
                   local_time(t.created_at, zone)) for t in view.pending_reviews],
                 [str(t.id) for t in view.pending_reviews])
             return
+        account = (Text.assemble((_("任务账户") + "  ", "dim"), view.task_account) if view.task_account
+                   else Text(_("未绑定任务账户 (b 绑定)"), style="bold yellow"))
         self.query_one("#balances", Static).update(Text.assemble(
-            (_("可用余额") + "  ", "dim"), (format_money(view.available_cents), "bold green"), "      ",
-            (_("冻结金额") + "  ", "dim"), (format_money(view.frozen_cents), "bold yellow")))
+            (_("可用余额") + "  ", "dim"), (format_money(view.available_cents), "bold green"), "    ",
+            (_("冻结金额") + "  ", "dim"), (format_money(view.frozen_cents), "bold yellow"), "    ", account))
+        self.refresh_bindings()
         fill_table(
             self.query_one("#top-ups", DataTable),
             (_("时间"), _("方式"), _("金额"), _("状态"), _("凭证")),
@@ -96,87 +107,68 @@ class FundsScreen(WorkScreen):
     # ---- actions -----------------------------------------------------------------------------
 
     def action_top_up(self) -> None:
-        self.app.push_screen(TopUpDialog())
+        self.app.push_screen(top_up_dialog(self.app))
+
+    def action_bind(self) -> None:
+        self.app.push_screen(FormDialog(
+            _("绑定任务账户"),
+            [FieldSpec("account_no", _("已有任务账户号 (留空则新建)"), placeholder="XT20260301A")],
+            lambda v: (funds.bind_task_account, funds.BindTaskAccount.parse(
+                account_no=v["account_no"] or None, create=not v["account_no"])),
+            note=_("任务账户即星图账号; 充值与发布任务前需要先绑定。"), submit=_("绑定")))
+
+    def action_import(self) -> None:
+        def make(values: dict[str, str]):
+            text = read_text_file(values["path"])
+            return funds.import_top_ups, funds.ImportTopUps.parse(
+                csv_text=text, skip_errors=values["skip"] == "yes")
+
+        def report(result: funds.ImportReport) -> None:
+            lines = [_("导入 {n} 条, 拒绝 {m} 行").format(n=result.imported, m=len(result.refused))]
+            lines += [_("第 {row} 行: {why}").format(row=row, why=why) for row, why in result.refused[:8]]
+            if result.refused and not result.imported:
+                lines.append(_("文件有错误, 未导入任何记录; 修正后重试, 或选择跳过错误行"))
+            self.app.notify("\n".join(lines), title=_("导入充值记录"), timeout=15,
+                            severity="warning" if result.refused else "information")
+
+        self.app.push_screen(FormDialog(
+            _("导入充值记录"),
+            [FieldSpec("path", _("CSV 文件路径"), placeholder="~/充值记录.csv"),
+             FieldSpec("skip", _("有错误的行"), choices=[(_("整个文件不导入"), "no"), (_("跳过错误行"), "yes")])],
+            make, note=_("列: 日期, 金额, 方式 (在线支付/银行转账), 凭证号。导入的记录需平台小二对账确认后才入账。"),
+            submit=_("导入"), done=report))
 
     def action_decide(self, approve: bool) -> None:
         table = self.query_one("#pending", DataTable)
-        if table.row_count == 0:
+        if table.row_count == 0 or self.view is None:
             return
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        self.app.push_screen(DecideDialog(int(key), approve))
+        row = self.view.pending_reviews[table.cursor_row]
+        self.app.push_screen(decide_dialog(row.id, row.amount_cents, approve))
 
 
-class TopUpDialog(Dialog):
+def top_up_dialog(app) -> FormDialog:
     """The top-up form; an online payment is simulated inside the product and says so."""
 
-    CSS_PATH = "funds.tcss"
-    BINDINGS = [Binding("escape", "dismiss", N_("取消"), id="top_up.cancel")]
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="dialog"):
-            yield Label(_("充值任务账户"), classes="title")
-            yield Static(_("在线支付为产品内模拟支付, 不会真实扣款; 银行转账需平台小二确认后到账。"),
-                         classes="muted")
-            yield Form([
-                FieldSpec("amount", _("金额 (元)"), placeholder="5000.00"),
-                FieldSpec("method", _("方式"), choices=[(_("在线支付 (模拟)"), "online"), (_("银行转账"), "bank")]),
-                FieldSpec("reference", _("转账凭证号 (银行转账时填写)"), placeholder="ICBC-…"),
-            ])
-            with Horizontal(classes="buttons"):
-                yield Button(_("确认充值"), variant="primary", id="submit", compact=True)
-                yield Button(_("取消"), id="cancel", compact=True)
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "cancel":
-            self.dismiss()
-            return
-        self._submit()
-
-    def on_input_submitted(self, _event: Input.Submitted) -> None:
-        self._submit()
-
-    def _submit(self) -> None:
-        form = self.query_one(Form)
-        try:
-            cmd = funds.TopUpCmd.parse(**form.values())
-        except DomainError as exc:
-            form.show_error(exc.field, exc.message)
-            return
-        self.app.perform(funds.top_up, cmd, done=self._done,
-                         failed=lambda exc: form.show_error(exc.field, exc.message))
-
-    def _done(self, view: funds.TopUpView) -> None:
+    def done(view: funds.TopUpView) -> None:
         msg = _("已到账 {amount}") if view.status == "confirmed" else _("已提交 {amount}, 等待平台确认")
-        self.app.notify(msg.format(amount=format_money(view.amount_cents)), title=_("充值"))
-        self.dismiss()
+        app.notify(msg.format(amount=format_money(view.amount_cents)), title=_("充值"))
+
+    return FormDialog(
+        _("充值任务账户"),
+        [FieldSpec("amount", _("金额 (元)"), placeholder="5000.00"),
+         FieldSpec("method", _("方式"), choices=[(_("在线支付 (模拟)"), "online"), (_("银行转账"), "bank")]),
+         FieldSpec("reference", _("转账凭证号 (银行转账时填写)"), placeholder="ICBC-…")],
+        lambda v: (funds.top_up, funds.TopUpCmd.parse(**v)),
+        note=_("在线支付为产品内模拟支付, 不会真实扣款; 银行转账需平台小二确认后到账。"),
+        submit=_("确认充值"), done=done)
 
 
-class DecideDialog(Dialog):
+def decide_dialog(top_up_id: int, amount_cents: int, approve: bool) -> FormDialog:
     """Support staff confirm or reject one bank transfer; a rejection needs a reason."""
-
-    CSS_PATH = "funds.tcss"
-    BINDINGS = [Binding("escape", "dismiss", N_("取消"), id="decide.cancel")]
-
-    def __init__(self, top_up_id: int, approve: bool) -> None:
-        super().__init__()
-        self.top_up_id = top_up_id
-        self.approve = approve
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="dialog"):
-            title = _("确认充值 #{id} 到账?") if self.approve else _("驳回充值 #{id}?")
-            yield Label(title.format(id=self.top_up_id), classes="title")
-            yield Form([FieldSpec("note", _("备注 (驳回时必填)"))])
-            with Horizontal(classes="buttons"):
-                yield Button(_("确认") if self.approve else _("驳回"),
-                             variant="primary" if self.approve else "error", id="submit", compact=True)
-                yield Button(_("取消"), id="cancel", compact=True)
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "cancel":
-            self.dismiss()
-            return
-        form = self.query_one(Form)
-        cmd = funds.DecideTopUp.parse(top_up_id=self.top_up_id, approve=self.approve, **form.values())
-        self.app.perform(funds.decide_top_up, cmd, done=lambda _v: self.dismiss(),
-                         failed=lambda exc: form.show_error(exc.field, exc.message))
+    title = (_("确认充值 #{id} 到账?") if approve else _("驳回充值 #{id}?")).format(id=top_up_id)
+    consequence = (_("{amount} 将进入商家可用余额") if approve else _("{amount} 不会入账"))
+    return FormDialog(
+        title, [FieldSpec("note", _("备注 (驳回时必填)"))],
+        lambda v: (funds.decide_top_up, funds.DecideTopUp.parse(top_up_id=top_up_id, approve=approve, **v)),
+        consequence=consequence.format(amount=format_money(amount_cents)),
+        submit=_("确认") if approve else _("驳回"), danger=not approve)

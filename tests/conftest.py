@@ -13,6 +13,7 @@ from workbench.bootstrap import Workbench, bootstrap
 from workbench.clock import FixedClock, parse_instant
 from workbench.config import Settings
 from workbench.i18n import set_language
+from workbench.store.engine import checkpoint
 
 DEMO_NOW = "2026-06-01T10:00:00+08:00"
 
@@ -46,8 +47,7 @@ def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     anchor = parse_instant(DEMO_NOW)
     w = bootstrap(Settings(db_url=f"sqlite:///{path}", lang="zh"), clock=FixedClock(anchor))
     load_demo(w, anchor)
-    with w.engine.connect() as conn:
-        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    checkpoint(w.engine)
     w.close()
     return path
 

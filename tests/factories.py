@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 from workbench.bootstrap import Workbench
-from workbench.services import products, users
+from workbench.services import funds, products, users
 from workbench.services.base import SYSTEM, Actor
 
 
-def merchant(wb: Workbench, handle: str = "m.test", verified: bool = True, standing: str = "normal") -> Actor:
+def merchant(wb: Workbench, handle: str = "m.test", verified: bool = True, standing: str = "normal",
+             bind: bool = True, balance: str | None = None) -> Actor:
     wb.run(users.register, SYSTEM, users.RegisterMerchant.parse(
         handle=handle, name=f"商家{handle}", company=f"{handle} 有限公司", contact_name="王敏",
         contact_phone="13800001234", service_fee_rate="0.20", verified=verified,
         stores=[{"name": f"{handle} 旗舰店", "platform": "taobao", "standing": standing}]))
-    return wb.sign_in(handle)
+    actor = wb.sign_in(handle)
+    if bind:
+        wb.run(funds.bind_task_account, actor, funds.BindTaskAccount(create=True))
+    if balance:
+        wb.run(funds.top_up, actor, funds.TopUpCmd.parse(amount=balance))
+    return actor
 
 
 def creator(wb: Workbench, handle: str = "c.test", *, level_v: int = 3, level_l: int = 4, quote: str = "1000",

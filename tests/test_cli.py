@@ -41,16 +41,18 @@ def test_demo_is_idempotent_and_gives_the_same_figures(tmp_path):
     second = run("dashboard", "show", "--as", "m.shanwei", "--json", db=db)
     assert first.returncode == 0 and first.stdout == second.stdout
     figures = {f["key"]: f["value"] for f in json.loads(first.stdout)["figures"]}
-    assert figures["available"] == "¥90,000.00"
+    # ¥90,000 topped up; five tasks frozen ¥35,000; a dispute ruled ¥1,800 to the creator, ¥4,200 back.
+    assert figures["available"] == "¥59,200.00" and figures["frozen"] == "¥24,000.00"
 
 
 def test_demo_if_missing_keeps_an_existing_store(tmp_path):
     db = tmp_path / "demo.db"
     run("demo", db=db)
     run("funds", "top-up", "--as", "m.muyi", "--amount", "1", db=db)
+    before = json.loads(run("funds", "show", "--as", "m.muyi", "--json", db=db).stdout)
     assert run("demo", "--if-missing", db=db).returncode == 0
-    out = json.loads(run("funds", "show", "--as", "m.muyi", "--json", db=db).stdout)
-    assert out["available_cents"] == 2_000_100
+    after = json.loads(run("funds", "show", "--as", "m.muyi", "--json", db=db).stdout)
+    assert after == before and after["top_ups"][0]["amount_cents"] == 100
 
 
 def test_demo_refuses_to_overwrite_a_real_store(tmp_path):

@@ -21,9 +21,12 @@ def test_merchant_panels_on_the_demo_store(demo):
     m = demo.sign_in("m.shanwei")
     view = demo.run(dashboard.load_dashboard, m, SCREENS)
     assert view.role is Role.MERCHANT
-    assert _figures(view) == {"available": "¥90,000.00", "frozen": "¥0.00", "top_ups": "¥90,000.00",
-                              "products": "8"}
-    assert _todo(view) == {"notifications": 2, "top_ups_waiting": 1}
+    # ¥90,000 topped up; five tasks froze ¥35,000: one completed (¥5,000 paid), one ruled
+    # (¥1,800 to the creator, ¥4,200 back), three still open (¥24,000 frozen).
+    assert _figures(view) == {"available": "¥59,200.00", "frozen": "¥24,000.00", "spend": "¥6,800.00",
+                              "active": "3"}
+    assert _todo(view) == {"tasks_to_check": 1, "tasks_waiting": 1, "my_disputes": 0, "top_ups_waiting": 1,
+                           "notifications": 11}
     assert [s.done for s in view.steps][:2] == [True, True]
     assert len(view.recommendations) == 5 and len(view.cases) == 3
     # A food merchant is shown food creators first, with the reason.
@@ -45,7 +48,7 @@ def test_resting_and_unverified_creators_are_not_recommended(demo):
 def test_a_top_up_changes_the_core_data_and_the_guided_step(wb):
     m = factories.merchant(wb)
     before = wb.run(dashboard.load_dashboard, m, SCREENS)
-    assert _figures(before)["available"] == "¥0.00"
+    assert _figures(before)["available"] == "¥0.00"  # a fresh merchant
     assert before.steps[1].done is False
     wb.run(funds.top_up, m, funds.TopUpCmd.parse(amount="2500"))
     after = wb.run(dashboard.load_dashboard, m, SCREENS)
@@ -64,7 +67,7 @@ def test_support_to_do_counts_pending_transfers(wb):
 
 def test_reading_notifications_empties_the_to_do(demo):
     m = demo.sign_in("m.shanwei")
-    assert _todo(demo.run(dashboard.load_dashboard, m, SCREENS))["notifications"] == 2
+    assert _todo(demo.run(dashboard.load_dashboard, m, SCREENS))["notifications"] == 11
     demo.run(notifications.mark_read, m, MarkRead())
     assert _todo(demo.run(dashboard.load_dashboard, m, SCREENS))["notifications"] == 0
 
@@ -80,7 +83,9 @@ def test_creator_sees_hot_products_in_their_categories(demo):
     view = demo.run(dashboard.load_dashboard, c, SCREENS)
     assert view.rec_kind == "product"
     assert all("美妆" in r.reason or "个护" in r.reason for r in view.recommendations[:3])
-    assert {f.key for f in view.figures} >= {"income_month", "available", "fans", "quote"}
+    assert {f.key for f in view.figures} >= {"income_month", "available", "completed", "fulfilment"}
+    todo = _todo(view)
+    assert todo["tasks_to_accept"] == 1 and todo["lives_today"] == 1
 
 
 def test_the_same_clock_gives_the_same_figures(demo_path):
@@ -99,6 +104,6 @@ def test_the_same_clock_gives_the_same_figures(demo_path):
 def test_english_dashboard(demo):
     set_language("en")
     view = demo.run(dashboard.load_dashboard, demo.sign_in("m.shanwei"), SCREENS)
-    assert [f.label for f in view.figures] == ["Available", "Frozen", "Total top-ups", "Products on sale"]
+    assert [f.label for f in view.figures] == ["Available", "Frozen", "Total paid out", "Active tasks"]
     assert view.steps[0].title == "Verification and admission"
     assert view.cases[0].title.isascii()

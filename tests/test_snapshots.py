@@ -52,3 +52,40 @@ class TestScreens:
             assert snap_compare(WorkbenchApp(wb), terminal_size=(80, 24), run_before=_ready)
         finally:
             wb.close()
+
+
+class TestFlowB:
+    """Flow B screens in Chinese at 120×40."""
+
+    @staticmethod
+    def _open(snap_compare, demo_path, user, key, **kwargs):
+        wb = open_store(demo_path)
+        try:
+            app = WorkbenchApp(wb, wb.sign_in(user))
+
+            async def go(pilot):
+                await settle(pilot)
+                app.action_open(key, **kwargs)
+                await settle(pilot)
+
+            return snap_compare(app, terminal_size=(120, 40), run_before=go)
+        finally:
+            wb.close()
+
+    def test_creator_square(self, snap_compare, demo_path):
+        assert self._open(snap_compare, demo_path, "m.shanwei", "creator_square")
+
+    def test_creator_profile(self, snap_compare, demo_path):
+        assert self._open(snap_compare, demo_path, "m.shanwei", "creator_profile", creator_id=7)
+
+    def test_task_form(self, snap_compare, demo_path):
+        assert self._open(snap_compare, demo_path, "m.shanwei", "task_form", creator_id=9)
+
+    def test_task_list_merchant(self, snap_compare, demo_path):
+        assert self._open(snap_compare, demo_path, "m.shanwei", "tasks")
+
+    def test_task_detail_ruled_dispute(self, snap_compare, demo_path):
+        assert self._open(snap_compare, demo_path, "m.shanwei", "task_detail", task_id=3)
+
+    def test_dispute_queue(self, snap_compare, demo_path):
+        assert self._open(snap_compare, demo_path, "s.lin", "disputes")

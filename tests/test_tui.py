@@ -6,7 +6,8 @@ from textual.widgets import DataTable, Input, OptionList, Static
 
 from screens.app import WorkbenchApp
 from screens.dashboard import DashboardScreen
-from screens.funds import FundsScreen, TopUpDialog
+from screens.funds import FundsScreen
+from screens.widgets.dialogs import FormDialog
 from screens.help_centre import HelpCentreScreen
 from screens.notifications import NotificationsScreen
 from tests.tui_helpers import settle
@@ -52,7 +53,8 @@ async def test_to_do_item_jumps_to_its_screen(demo):
         await settle(pilot)
         todo = app.screen.query_one("#todo", OptionList)
         todo.focus()
-        todo.highlighted = 1  # 转账充值待确认
+        todo.highlighted = next(i for i in range(todo.option_count)
+                                if todo.get_option_at_index(i).id == "top_ups_waiting")
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, FundsScreen)
@@ -62,12 +64,12 @@ async def test_top_up_form_names_the_bad_field_then_the_dashboard_follows(demo):
     app = WorkbenchApp(demo, demo.sign_in("m.shanwei"))
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        assert "¥90,000.00" in _painted(app)
+        assert "¥59,200.00" in _painted(app)
         await pilot.press("f")
         await settle(pilot)
         await pilot.press("t")
         await settle(pilot)
-        assert isinstance(app.screen, TopUpDialog)
+        assert isinstance(app.screen, FormDialog)
         amount = app.screen.query_one("#field-amount", Input)
         amount.focus()
         await pilot.press(*"12.345", "enter")
@@ -82,7 +84,7 @@ async def test_top_up_form_names_the_bad_field_then_the_dashboard_follows(demo):
         assert "¥1,000.00" in [str(c) for c in tops.get_row_at(0)]
         await pilot.press("escape")
         await settle(pilot)
-        assert "¥91,000.00" in _painted(app)
+        assert "¥60,200.00" in _painted(app)
 
 
 async def test_support_confirms_a_transfer_and_the_to_do_count_drops(demo):

@@ -14,7 +14,7 @@ from workbench.services import users
 from workbench.services.base import Actor
 from workbench.store.engine import make_engine
 from workbench.store.migrate import upgrade
-from workbench.store.uow import UnitOfWork, uow_factory
+from workbench.store.uow import uow_factory
 
 T = TypeVar("T")
 
@@ -32,7 +32,7 @@ class Workbench:
 
     def run(self, use_case: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """`wb.run(funds.top_up, actor, cmd)`: one use case, one transaction."""
-        with self.uow() as uow:
+        with self.uow(read_only=getattr(use_case, "read_only", False)) as uow:
             result = use_case(uow, *args, **kwargs)
             changed = uow.changed
         if changed:

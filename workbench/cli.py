@@ -21,6 +21,7 @@ from workbench.domain.errors import DomainError
 from workbench.domain.formatting import local_time
 from workbench.domain.money import format_money
 from workbench.store.engine import StoreError
+from workbench.textfile import read_text_file
 
 
 class UsageError(Exception):
@@ -42,6 +43,24 @@ ACTIONS: list[Action] = [
     Action("funds", "show", "funds:fund_account", help="balances, top-ups and movements"),
     Action("funds", "top-up", "funds:top_up", "funds:TopUpCmd", help="top up the task account"),
     Action("funds", "decide", "funds:decide_top_up", "funds:DecideTopUp", help="confirm or reject a bank transfer"),
+    Action("account", "bind", "funds:bind_task_account", "funds:BindTaskAccount", help="bind or create the task account"),
+    Action("account", "show", "funds:task_account", help="the bound task account"),
+    Action("funds", "import", "funds:import_top_ups", "funds:ImportTopUps", help="import top-up history from a CSV file (--csv FILE)"),
+    Action("creators", "search", "creators:search_creators", "creators:CreatorQuery", help="the creator square"),
+    Action("creators", "show", "creators:creator_profile", "int:creator_id", help="a creator's profile"),
+    Action("creators", "rest", "creators:set_resting", "creators:SetResting", help="mark yourself resting or open"),
+    Action("tasks", "publish", "tasks:publish_task", "tasks:PublishTask", help="publish a live task and freeze quote x hours"),
+    Action("tasks", "list", "task_views:list_tasks", "task_views:TaskQuery", help="your tasks by status"),
+    Action("tasks", "show", "task_views:task_detail", "int:task_id", help="one task with its timeline"),
+    Action("tasks", "accept", "tasks:accept_task", "tasks:TaskRef", help="accept a task"),
+    Action("tasks", "reject", "tasks:reject_task", "tasks:Reasoned", help="reject a task"),
+    Action("tasks", "go-live", "tasks:go_live", "tasks:TaskRef", help="start the live"),
+    Action("tasks", "end-live", "tasks:end_live", "tasks:TaskRef", help="end the live"),
+    Action("tasks", "check", "tasks:check_task", "tasks:TaskRef", help="pass the check: pay the creator"),
+    Action("tasks", "cancel-preview", "tasks:cancel_preview", "tasks:TaskRef", help="what cancelling would do now"),
+    Action("tasks", "cancel", "tasks:cancel_task", "tasks:CancelTask", help="cancel with a reason"),
+    Action("disputes", "list", "disputes:list_disputes", help="the dispute queue"),
+    Action("disputes", "rule", "disputes:rule_dispute", "disputes:RuleDispute", help="set the compensation"),
     Action("notifications", "list", "notifications:list_notifications", help="your notifications"),
     Action("notifications", "read", "notifications:mark_read", "notifications:MarkRead", help="mark notifications read"),
     Action("products", "add", "products:add_product", "products:AddProduct", help="list a product in your store"),
@@ -62,6 +81,8 @@ def _option(name: str) -> str:
 
 def _add_model_options(parser: argparse.ArgumentParser, model: Any) -> None:
     for name, field in model.model_fields.items():
+        if name == "csv_text":  # read from the file named by --csv
+            continue
         ann = field.annotation
         args = typing.get_args(ann)
         inner = [a for a in args if a is not type(None)]
@@ -90,6 +111,8 @@ def _build_parser() -> argparse.ArgumentParser:
     run.add_argument("--as", dest="as_user", help="sign in as this user (default: pick from a list)")
     demo = sub.add_parser("demo", parents=[common], help="recreate the demo database")
     demo.add_argument("--if-missing", action="store_true", help="only when the store is empty or missing")
+    tick = sub.add_parser("tick", parents=[common], help="apply the automatic transitions that are due")
+    tick.add_argument("--json", action="store_true")
     users = sub.add_parser("users", parents=[common], help="list the users who can sign in")
     users.add_argument("--role", choices=["merchant", "creator", "agency", "support"])
     users.add_argument("--json", action="store_true")
@@ -101,8 +124,12 @@ def _build_parser() -> argparse.ArgumentParser:
         p = areas[action.area].add_parser(action.name, parents=[common], help=action.help)
         p.add_argument("--as", dest="as_user", required=True, help="act as this user")
         p.add_argument("--json", action="store_true", help="print JSON")
-        if action.command:
+        if action.command and action.command.startswith("int:"):
+            p.add_argument(_option(action.command[4:]), dest=action.command[4:], type=int, required=True)
+        elif action.command:
             _add_model_options(p, _resolve(action.command))
+        if action.area == "funds" and action.name == "import":
+            p.add_argument("--csv", dest="csv_file", required=True, help="the CSV file")
         p.set_defaults(action_spec=action)
     return parser
 
@@ -186,7 +213,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     from workbench.clock import FixedClock, clock_from
     from workbench.demo import is_demo_store, load_demo
     from workbench.services.users import list_users
-    from workbench.store.engine import sqlite_path
+    from workbench.store.engine import checkpoint, sqlite_path
 
     settings = _settings(args)
     anchor = clock_from(settings.now).now()
@@ -208,8 +235,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     wb = bootstrap(settings.model_copy(update={"db_url": f"sqlite:///{building}"}), clock=FixedClock(anchor))
     try:
         counts = load_demo(wb, anchor)
-        with wb.engine.connect() as conn:
-            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        checkpoint(wb.engine)
     except BaseException:
         wb.close()
         _remove_sqlite(building)
@@ -252,9 +278,13 @@ def _cmd_action(args: argparse.Namespace) -> int:
     wb = bootstrap(settings, create=False)
     actor = wb.sign_in(args.as_user)
     fn: Callable[..., Any] = _resolve(action.use_case)
-    if action.command:
+    if action.command and action.command.startswith("int:"):
+        result = wb.run(fn, actor, getattr(args, action.command[4:]))
+    elif action.command:
         model = _resolve(action.command)
         values = {k: getattr(args, k) for k in model.model_fields if hasattr(args, k)}
+        if getattr(args, "csv_file", None):
+            values["csv_text"] = read_text_file(args.csv_file, field="--csv")
         result = wb.run(fn, actor, model.parse(**values))
     else:
         result = wb.run(fn, actor)
@@ -262,6 +292,20 @@ def _cmd_action(args: argparse.Namespace) -> int:
         print(json.dumps(_jsonable(result), ensure_ascii=False, indent=2))
     else:
         _print(result, actor.zone)
+    return 0
+
+
+def _cmd_tick(args: argparse.Namespace) -> int:
+    from workbench.bootstrap import bootstrap
+    from workbench.services.base import SYSTEM
+    from workbench.services.transitions import apply_due
+
+    wb = bootstrap(_settings(args), create=False)
+    counts = wb.run(apply_due, SYSTEM)
+    if args.json:
+        print(json.dumps(counts))
+    else:
+        print("  ".join(f"{k}={v}" for k, v in counts.items()))
     return 0
 
 
@@ -278,6 +322,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_demo(args)
         if args.area == "users":
             return _cmd_users(args)
+        if args.area == "tick":
+            return _cmd_tick(args)
         return _cmd_action(args)
     except DomainError as exc:
         print(f"workbench: {exc}", file=sys.stderr)
@@ -285,6 +331,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"workbench: {exc}", file=sys.stderr)
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # a defect, not bad input: say so in one line, details on request
+        if os.environ.get("WORKBENCH_DEBUG"):
+            raise
+        print(f"workbench: unexpected error: {exc!r} (set WORKBENCH_DEBUG=1 for the traceback)",
+              file=sys.stderr)
+        return 1
     return 2
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tomllib
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 from typing import Any
 
 from sqlalchemy import select
@@ -11,7 +12,7 @@ from sqlalchemy import select
 from workbench.bootstrap import Workbench
 from workbench.clock import FixedClock
 from workbench.paths import data_dir
-from workbench.services import funds, products, users
+from workbench.services import disputes, funds, products, tasks, transitions, users
 from workbench.services.base import SYSTEM, Actor, audit, notify
 from workbench.store.models import AuditEntry, User
 from workbench.store.uow import UnitOfWork
@@ -45,6 +46,42 @@ def _notice(uow: UnitOfWork, handle: str, text_zh: str, text_en: str) -> None:
     uow.commit()
 
 
+def _publish(wb: Workbench, actors: dict[str, Actor], anchor: datetime, e: dict[str, Any]) -> int:
+    merchant = actors[e["merchant"]]
+    local = anchor.astimezone(ZoneInfo(merchant.zone))
+    hh, mm = (int(x) for x in e["air_time"].split(":"))
+    air = (local + timedelta(days=e["air_day"])).replace(hour=hh, minute=mm, second=0, microsecond=0)
+    mine = [p.id for p in sorted(wb.run(products.my_products, merchant), key=lambda p: p.id)]
+    cmd = tasks.PublishTask.parse(
+        creator_id=actors[e["creator"]].id, contact_name=e["contact"][0], contact_phone=e["contact"][1],
+        air_at=air.strftime("%Y-%m-%d %H:%M"), return_sample=e.get("return_sample", False), kind=e["kind"],
+        hours=e["hours"], product_ids=mine[: e["products"]], plan=e.get("plan", "normal"),
+        commission_rate=e.get("commission_rate"))
+    return wb.run(tasks.publish_task, merchant, cmd)
+
+
+def _step(wb: Workbench, actors: dict[str, Actor], task_id: int, e: dict[str, Any]) -> None:
+    t = e["task"]
+    creator, merchant = actors[t["creator"]], actors[t["merchant"]]
+    do = e["do"]
+    if do in ("accept", "go_live", "end_live"):
+        fn = {"accept": tasks.accept_task, "go_live": tasks.go_live, "end_live": tasks.end_live}[do]
+        wb.run(fn, creator, tasks.TaskRef(task_id=task_id))
+    elif do == "reject":
+        wb.run(tasks.reject_task, creator, tasks.Reasoned(task_id=task_id, reason=e["reason"]))
+    elif do == "check":
+        wb.run(tasks.check_task, merchant, tasks.TaskRef(task_id=task_id))
+    elif do == "cancel":
+        who = merchant if e["by"] == "merchant" else creator
+        wb.run(tasks.cancel_task, who, tasks.CancelTask(task_id=task_id, reason=e["reason"]))
+    elif do == "rule":
+        dispute = next(d for d in wb.run(disputes.list_disputes, actors[e["by"]]) if d.task_id == task_id)
+        wb.run(disputes.rule_dispute, actors[e["by"]], disputes.RuleDispute(
+            dispute_id=dispute.id, compensation=e["compensation"], reason=e["reason"]))
+    else:
+        raise ValueError(f"unknown demo step {do!r}")
+
+
 def load_demo(wb: Workbench, anchor: datetime) -> dict[str, int]:
     """Fill an empty store with the demo data; every record goes through a use case."""
     clock = wb.clock
@@ -67,13 +104,26 @@ def load_demo(wb: Workbench, anchor: datetime) -> dict[str, int]:
         merchant = actors[p.pop("merchant")]
         store_id = wb.run(products.store_id_by_name, merchant.id, p.pop("store"))
         wb.run(products.add_product, merchant, products.AddProduct.parse(store_id=store_id, **p))
-    events = sorted(
-        [("top_up", e) for e in activity.get("top_up", [])] + [("notice", e) for e in activity.get("notice", [])],
-        key=lambda ke: _when(anchor, ke[1]))
+    events = [(kind, e) for kind in ("task_account", "top_up", "notice") for e in activity.get(kind, [])]
+    for t in activity.get("task", []):
+        events.append(("task", t))
+        events.extend(("step", {**step, "task": t}) for step in t.get("steps", []))
+    events.sort(key=lambda ke: _when(anchor, ke[1]))
+    task_ids: dict[int, int] = {}
     for kind, e in events:
         clock.at = _when(anchor, e)
         if kind == "notice":
             wb.run(_notice, e["user"], e["text_zh"], e["text_en"])
+            continue
+        if kind == "task_account":
+            cmd = funds.BindTaskAccount(account_no=e.get("account_no"), create="account_no" not in e)
+            wb.run(funds.bind_task_account, actors[e["merchant"]], cmd)
+            continue
+        if kind == "task":
+            task_ids[id(e)] = _publish(wb, actors, anchor, e)
+            continue
+        if kind == "step":
+            _step(wb, actors, task_ids[id(e["task"])], e)
             continue
         cmd = funds.TopUpCmd.parse(amount=e["amount"], method=e["method"], reference=e.get("reference", ""))
         view = wb.run(funds.top_up, actors[e["merchant"]], cmd)
@@ -83,5 +133,6 @@ def load_demo(wb: Workbench, anchor: datetime) -> dict[str, int]:
             wb.run(funds.decide_top_up, actors[decider], funds.DecideTopUp.parse(
                 top_up_id=view.id, approve="confirm_by" in e, note=e.get("note", "")))
     clock.at = anchor
+    wb.run(transitions.apply_due, SYSTEM)
     wb.run(_mark)
     return {"users": len(actors), "products": len(catalogue.get("product", []))}

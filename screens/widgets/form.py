@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widget import Widget
-from textual.widgets import Input, Label, Select, Static
+from textual.widgets import Input, Label, Select, SelectionList, Static
 
 
 @dataclass
@@ -16,6 +16,7 @@ class FieldSpec:
     label: str
     placeholder: str = ""
     choices: list[tuple[str, str]] | None = None  # (label, value) for a select
+    multi: bool = False                            # choices become a multi-selection list
     value: str = ""
     extra: dict = field(default_factory=dict)
 
@@ -32,6 +33,8 @@ class Form(Vertical):
     Form .form-general.-shown { display: block; }
     Form Input, Form Select { width: 100%; }
     Form Input { background: $boost; }
+    Form Input > .input--placeholder { color: $text-disabled; text-style: italic; }
+    Form SelectionList { height: auto; max-height: 8; background: $boost; }
     """
 
     def __init__(self, fields: list[FieldSpec], **kwargs) -> None:
@@ -41,7 +44,10 @@ class Form(Vertical):
     def compose(self) -> ComposeResult:
         for spec in self.specs:
             yield Label(spec.label, classes="form-label")
-            if spec.choices:
+            if spec.multi:
+                yield SelectionList(*[(label, value) for label, value in spec.choices or []],
+                                    id=f"field-{spec.name}", compact=True)
+            elif spec.choices:
                 yield Select(spec.choices, value=spec.value or spec.choices[0][1], allow_blank=False,
                              id=f"field-{spec.name}", compact=True)
             else:
@@ -50,11 +56,14 @@ class Form(Vertical):
             yield Static("", classes="form-error", id=f"error-{spec.name}")
         yield Static("", classes="form-general", id="error-general")
 
-    def values(self) -> dict[str, str]:
-        out = {}
+    def values(self) -> dict[str, str | list[str]]:
+        out: dict[str, str | list[str]] = {}
         for spec in self.specs:
             widget: Widget = self.query_one(f"#field-{spec.name}")
-            out[spec.name] = str(widget.value) if widget.value is not None else ""
+            if isinstance(widget, SelectionList):
+                out[spec.name] = list(widget.selected)
+            else:
+                out[spec.name] = str(widget.value) if widget.value is not None else ""
         return out
 
     def clear_errors(self) -> None:

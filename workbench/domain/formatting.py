@@ -31,3 +31,20 @@ def local_time(at: datetime, zone: str, with_date: bool = True) -> str:
 
 def percent(part: int, whole: int) -> str:
     return "—" if whole == 0 else f"{part * 100 / whole:.0f}%"
+
+
+def parse_local_minute(text: str, zone: str, field: str = "air_at") -> datetime:
+    """"2026-06-03 20:00" in the user's zone (or ISO 8601 with an offset) to aware UTC."""
+    from datetime import UTC
+
+    from workbench.domain.errors import DomainError
+    from workbench.i18n import _
+
+    raw = text.strip().replace("T", " ")
+    try:
+        value = datetime.fromisoformat(raw)
+    except ValueError:
+        raise DomainError(_("时间格式应为 YYYY-MM-DD HH:MM: {value}").format(value=text), field=field) from None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=ZoneInfo(zone))
+    return value.astimezone(UTC)

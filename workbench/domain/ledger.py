@@ -52,5 +52,10 @@ def journal_label(kind: str) -> str:
     """What a kind of ledger entry is called, in the reader's language."""
     labels = {
         "top_up": _("充值"),
+        "task_freeze": _("发布任务冻结"),
+        "task_settle": _("任务验收结算"),
+        "task_refund": _("任务退款"),
+        "task_compensate": _("取消赔付"),
+        "dispute_ruling": _("争议裁决"),
     }
     return labels.get(kind, kind)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -52,6 +53,15 @@ class Command(BaseModel):
                 raise DomainError(err.message, field=field) from None
             msg = str(err) if err else first["msg"]
             raise DomainError(msg, field=field) from None
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def read_only(fn: F) -> F:
+    """Mark a use case that only reads: its transaction takes no write lock."""
+    fn.read_only = True  # type: ignore[attr-defined]
+    return fn
 
 
 def require_role(actor: Actor, *roles: Role) -> None:

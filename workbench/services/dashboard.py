@@ -11,15 +11,16 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 from workbench import content
-from workbench.domain.formatting import count
+from workbench.domain.formatting import count, percent
 from workbench.domain.ledger import AccountKind
 from workbench.domain.money import format_money, format_rate
 from workbench.domain.roles import Role
 from workbench.i18n import _, pick
 from workbench.services import funds, ledger, notifications
-from workbench.services.base import Actor
+from workbench.services.base import Actor, read_only
+from workbench.domain.tasks import TaskStatus, TaskSub
 from workbench.store.models import (
-    Account, Agency, AuditEntry, Creator, Journal, Merchant, Posting, Product, Shop, User,
+    Account, Agency, AuditEntry, Creator, Dispute, Journal, LiveTask, Posting, Product, Shop, User,
 )
 from workbench.store.uow import UnitOfWork
 
@@ -30,6 +31,7 @@ class TodoItem:
     label: str
     count: int
     screen: str | None
+    filter: str | None = None   # what the screen opens filtered on, e.g. a task status
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,11 +106,61 @@ def _todo_unverified(uow: UnitOfWork, actor: Actor) -> TodoItem:
     return TodoItem("admission_review", _("未通过准入的账户"), n, None)
 
 
+def _count_tasks(uow: UnitOfWork, *where) -> int:
+    return uow.session.scalar(select(func.count()).select_from(LiveTask).where(*where)) or 0
+
+
+def _todo_tasks_to_check(uow: UnitOfWork, actor: Actor) -> TodoItem:
+    n = _count_tasks(uow, LiveTask.merchant_id == actor.id, LiveTask.status == TaskStatus.IN_PROGRESS.value,
+                     LiveTask.sub_status == TaskSub.AWAITING_CHECK.value)
+    return TodoItem("tasks_to_check", _("待验收的任务"), n, "tasks", "in_progress:awaiting_check")
+
+
+def _todo_tasks_waiting(uow: UnitOfWork, actor: Actor) -> TodoItem:
+    n = _count_tasks(uow, LiveTask.merchant_id == actor.id, LiveTask.status == TaskStatus.PENDING.value)
+    return TodoItem("tasks_waiting", _("等待达人接单"), n, "tasks", "pending")
+
+
+def _todo_my_disputes(uow: UnitOfWork, actor: Actor) -> TodoItem:
+    column = LiveTask.merchant_id if actor.role is Role.MERCHANT else LiveTask.creator_id
+    n = _count_tasks(uow, column == actor.id, LiveTask.status == TaskStatus.DISPUTED.value)
+    return TodoItem("my_disputes", _("争议处理中"), n, "tasks", "disputed")
+
+
+def _todo_tasks_to_accept(uow: UnitOfWork, actor: Actor) -> TodoItem:
+    n = _count_tasks(uow, LiveTask.creator_id == actor.id, LiveTask.status == TaskStatus.PENDING.value)
+    return TodoItem("tasks_to_accept", _("待接单的任务"), n, "tasks", "pending")
+
+
+def _todo_lives_today(uow: UnitOfWork, actor: Actor) -> TodoItem:
+    local = uow.now.astimezone(ZoneInfo(actor.zone))
+    start = datetime.combine(local.date(), time(), ZoneInfo(actor.zone))
+    n = _count_tasks(uow, LiveTask.creator_id == actor.id, LiveTask.status == TaskStatus.IN_PROGRESS.value,
+                     LiveTask.sub_status.in_([TaskSub.WAITING_AIR.value, TaskSub.LIVE.value]),
+                     LiveTask.air_at >= start, LiveTask.air_at < start + timedelta(days=1))
+    return TodoItem("lives_today", _("今天要开播"), n, "tasks", "in_progress")
+
+
+def _todo_lives_later(uow: UnitOfWork, actor: Actor) -> TodoItem:
+    local = uow.now.astimezone(ZoneInfo(actor.zone))
+    tomorrow = datetime.combine(local.date(), time(), ZoneInfo(actor.zone)) + timedelta(days=1)
+    n = _count_tasks(uow, LiveTask.creator_id == actor.id, LiveTask.status == TaskStatus.IN_PROGRESS.value,
+                     LiveTask.sub_status == TaskSub.WAITING_AIR.value, LiveTask.air_at >= tomorrow)
+    return TodoItem("lives_later", _("之后要开播"), n, "tasks", "in_progress:waiting_air")
+
+
+def _todo_disputes(uow: UnitOfWork, actor: Actor) -> TodoItem:
+    n = uow.session.scalar(select(func.count()).select_from(Dispute).where(Dispute.status == "open")) or 0
+    return TodoItem("disputes", _("待裁决的争议"), n, "disputes")
+
+
 TODO: dict[Role, list[TodoSource]] = {
-    Role.MERCHANT: [_todo_notifications, _todo_my_pending_top_ups],
-    Role.CREATOR: [_todo_notifications],
+    Role.MERCHANT: [_todo_tasks_to_check, _todo_tasks_waiting, _todo_my_disputes, _todo_my_pending_top_ups,
+                    _todo_notifications],
+    Role.CREATOR: [_todo_tasks_to_accept, _todo_lives_today, _todo_lives_later, _todo_my_disputes,
+                   _todo_notifications],
     Role.AGENCY: [_todo_notifications],
-    Role.SUPPORT: [_todo_notifications, _todo_review_top_ups, _todo_unverified],
+    Role.SUPPORT: [_todo_disputes, _todo_review_top_ups, _todo_unverified, _todo_notifications],
 }
 
 
@@ -129,26 +181,40 @@ def _income_since(uow: UnitOfWork, actor: Actor, since: datetime) -> int:
     return uow.session.scalar(stmt) or 0
 
 
+def _spend(uow: UnitOfWork, actor: Actor) -> int:
+    """What the merchant has paid out to creators: settlements, compensations and rulings."""
+    stmt = (select(func.coalesce(func.sum(Posting.amount_cents), 0))
+            .join(Journal, Journal.id == Posting.journal_id)
+            .join(Account, Account.id == Posting.account_id)
+            .where(Account.owner_id != actor.id, Account.kind == AccountKind.AVAILABLE.value,
+                   Posting.amount_cents > 0, Journal.ref_type == "task",
+                   Journal.ref_id.in_(select(LiveTask.id).where(LiveTask.merchant_id == actor.id))))
+    return uow.session.scalar(stmt) or 0
+
+
 def _figures(uow: UnitOfWork, actor: Actor) -> list[Figure]:
     s = uow.session
     available = ledger.balance(uow, actor.id, AccountKind.AVAILABLE) if actor.id else 0
     frozen = ledger.balance(uow, actor.id, AccountKind.FROZEN) if actor.id else 0
     if actor.role is Role.MERCHANT:
-        products = s.scalar(select(func.count()).select_from(Product).where(
-            Product.merchant_id == actor.id)) or 0
+        active = _count_tasks(uow, LiveTask.merchant_id == actor.id, LiveTask.status.in_(
+            [TaskStatus.PENDING.value, TaskStatus.IN_PROGRESS.value, TaskStatus.DISPUTED.value]))
         return [
             Figure("available", _("可用余额"), format_money(available)),
             Figure("frozen", _("冻结金额"), format_money(frozen)),
-            Figure("top_ups", _("累计充值"), format_money(funds.total_top_ups(uow, actor.id))),
-            Figure("products", _("在售商品"), str(products)),
+            Figure("spend", _("累计支出"), format_money(_spend(uow, actor))),
+            Figure("active", _("进行中合作"), str(active)),
         ]
     if actor.role is Role.CREATOR:
-        c = s.get(Creator, actor.id)
+        completed = _count_tasks(uow, LiveTask.creator_id == actor.id,
+                                 LiveTask.status == TaskStatus.COMPLETED.value)
+        dropped = _count_tasks(uow, LiveTask.creator_id == actor.id, LiveTask.sub_status.in_(
+            [TaskSub.CREATOR_CANCELLED.value, TaskSub.TIMED_OUT.value]))
         return [
             Figure("income_month", _("本月收入"), format_money(_income_since(uow, actor, _month_start(uow, actor)))),
             Figure("available", _("可用余额"), format_money(available)),
-            Figure("fans", _("粉丝"), count(c.fans) if c else "—"),
-            Figure("quote", _("报价/小时"), format_money(c.quote_cents) if c else "—"),
+            Figure("completed", _("完成任务"), str(completed)),
+            Figure("fulfilment", _("履约率"), percent(completed, completed + dropped)),
         ]
     if actor.role is Role.AGENCY:
         return [
@@ -163,6 +229,8 @@ def _figures(uow: UnitOfWork, actor: Actor) -> list[Figure]:
         Account.owner_id.is_(None), Account.kind == AccountKind.PLATFORM_REVENUE.value)) or 0
     users = s.scalar(select(func.count()).select_from(User)) or 0
     return [
+        Figure("disputes", _("待裁决争议"), str(s.scalar(select(func.count()).select_from(Dispute).where(
+            Dispute.status == "open")) or 0)),
         Figure("top_ups_review", _("待确认充值"), str(funds.pending_top_up_count(uow))),
         Figure("actions_today", _("今日操作"), str(actions_today)),
         Figure("revenue", _("平台收入"), format_money(revenue)),
@@ -251,7 +319,15 @@ def completed_tasks(uow: UnitOfWork, creator_ids: list[int]) -> dict[int, int]:
     return totals
 
 
-COMPLETED_COUNTERS: list[Callable[[UnitOfWork, list[int]], dict[int, int]]] = []
+def _completed_live_tasks(uow: UnitOfWork, ids: list[int]) -> dict[int, int]:
+    if not ids:
+        return {}
+    rows = uow.session.execute(select(LiveTask.creator_id, func.count()).where(
+        LiveTask.creator_id.in_(ids), LiveTask.status == TaskStatus.COMPLETED.value).group_by(LiveTask.creator_id))
+    return {cid: n for cid, n in rows}
+
+
+COMPLETED_COUNTERS: list[Callable[[UnitOfWork, list[int]], dict[int, int]]] = [_completed_live_tasks]
 
 
 def _product_recommendations(uow: UnitOfWork, actor: Actor) -> list[Recommendation]:
@@ -295,6 +371,7 @@ def _cases(uow: UnitOfWork, actor: Actor) -> list[CaseView]:
             for c in chosen]
 
 
+@read_only
 def load_dashboard(uow: UnitOfWork, actor: Actor, screens: frozenset[str] = frozenset()) -> DashboardView:
     """All five panels for `actor`. `screens`: the screens the caller can open, for links."""
     assert actor.role is not None

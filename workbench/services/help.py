@@ -8,7 +8,7 @@ from pydantic import Field
 
 from workbench.content import articles
 from workbench.i18n import pick
-from workbench.services.base import Actor, Command
+from workbench.services.base import Actor, Command, read_only
 from workbench.store.uow import UnitOfWork
 
 
@@ -28,6 +28,7 @@ def _view(a) -> ArticleView:
     return ArticleView(a.id, pick(a.title_zh, a.title_en), pick(a.body_zh, a.body_en), tuple(a.tags))
 
 
+@read_only
 def search_help(uow: UnitOfWork | None, actor: Actor, cmd: HelpQuery | None = None) -> list[ArticleView]:
     """Articles for the actor's role whose title, tags or text contain every word of the query."""
     query = cmd.query if cmd else ""

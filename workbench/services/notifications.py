@@ -11,7 +11,7 @@ from sqlalchemy import func, select, update
 from workbench.domain.errors import NotFound
 from workbench.domain.money import format_money
 from workbench.i18n import _, pick
-from workbench.services.base import Actor, Command, audit
+from workbench.services.base import Actor, Command, audit, read_only
 from workbench.store.models import Notification
 from workbench.store.uow import UnitOfWork
 
@@ -21,6 +21,16 @@ def _templates() -> dict[str, str]:
         "welcome": _("欢迎使用工作台, {name}"),
         "top_up_confirmed": _("充值 {amount} 已到账"),
         "top_up_rejected": _("充值 {amount} 被驳回: {note}"),
+        "task_new": _("新任务 #{task}: 冻结 {amount}, 请及时接单"),
+        "task_accepted": _("任务 #{task} 已被接单"),
+        "task_rejected": _("任务 #{task} 被拒绝: {reason}; {amount} 已退回"),
+        "task_live": _("任务 #{task} 开播了"),
+        "task_to_check": _("任务 #{task} 已下播, 请验收"),
+        "task_paid": _("任务 #{task} 验收通过, {amount} 已到账"),
+        "task_disputed": _("任务 #{task} 的取消进入争议: {reason}"),
+        "task_cancelled": _("任务 #{task} 已取消: {reason} ({rule})"),
+        "task_timed_out": _("任务 #{task} 超时未接单, {amount} 已退回"),
+        "dispute_ruled": _("任务 #{task} 争议已裁决: 达人获赔 {amount}。{ruling}"),
     }
 
 
@@ -48,12 +58,14 @@ def render(kind: str, params_json: str) -> str:
         return template
 
 
+@read_only
 def unread_count(uow: UnitOfWork, actor: Actor) -> int:
     stmt = select(func.count()).select_from(Notification).where(
         Notification.user_id == actor.id, Notification.read_at.is_(None))
     return uow.session.scalar(stmt) or 0
 
 
+@read_only
 def list_notifications(uow: UnitOfWork, actor: Actor, limit: int = 100) -> list[NotificationView]:
     rows = uow.session.scalars(
         select(Notification).where(Notification.user_id == actor.id)

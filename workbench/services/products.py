@@ -13,7 +13,7 @@ from workbench.domain.errors import DomainError, NotFound
 from workbench.domain.money import Money
 from workbench.domain.roles import Role
 from workbench.i18n import _
-from workbench.services.base import Actor, Command, audit, require_role
+from workbench.services.base import Actor, Command, audit, read_only, require_role
 from workbench.store.models import Product, Shop
 from workbench.store.uow import UnitOfWork
 
@@ -80,6 +80,7 @@ def product_view(p: Product, store: str = "") -> ProductView:
                        p.commission_rate, p.experience_score, p.recommend_index, store)
 
 
+@read_only
 def store_id_by_name(uow: UnitOfWork, merchant_id: int, name: str) -> int:
     sid = uow.session.scalar(select(Shop.id).where(Shop.merchant_id == merchant_id, Shop.name == name))
     if sid is None:
@@ -87,6 +88,7 @@ def store_id_by_name(uow: UnitOfWork, merchant_id: int, name: str) -> int:
     return sid
 
 
+@read_only
 def my_products(uow: UnitOfWork, actor: Actor) -> list[ProductView]:
     """The merchant's own products, newest first."""
     require_role(actor, Role.MERCHANT)

@@ -13,7 +13,7 @@ from workbench.domain.errors import DomainError, NotFound
 from workbench.domain.money import Money
 from workbench.domain.roles import Role
 from workbench.i18n import _
-from workbench.services.base import Actor, Command, audit, require_role
+from workbench.services.base import Actor, Command, audit, read_only, require_role
 from workbench.store.models import Agency, Creator, Merchant, Shop, User
 from workbench.store.uow import UnitOfWork
 
@@ -149,6 +149,7 @@ def _view(uow: UnitOfWork, user: User) -> UserView:
     return UserView(user.id, user.handle, user.name, role, user.verified, detail)
 
 
+@read_only
 def sign_in(uow: UnitOfWork, handle: str, zone: str | None = None) -> Actor:
     """The actor for a handle; unknown handles are refused with the handle named."""
     user = uow.session.scalar(select(User).where(User.handle == handle))
@@ -158,6 +159,7 @@ def sign_in(uow: UnitOfWork, handle: str, zone: str | None = None) -> Actor:
                  zone=zone or user.zone or "Asia/Shanghai")
 
 
+@read_only
 def list_users(uow: UnitOfWork, role: Role | None = None) -> list[UserView]:
     """Everyone who can sign in, grouped by role (for the user picker and `workbench users`)."""
     order = {r.value: i for i, r in enumerate(Role)}
@@ -166,3 +168,10 @@ def list_users(uow: UnitOfWork, role: Role | None = None) -> list[UserView]:
         stmt = stmt.where(User.role == role.value)
     users = sorted(uow.session.scalars(stmt), key=lambda u: (order[u.role], u.id))
     return [_view(uow, u) for u in users]
+
+
+@read_only
+def merchant_contact(uow: UnitOfWork, actor: Actor) -> tuple[str, str]:
+    """The merchant's contact name and phone, to prefill task forms."""
+    m = uow.session.get(Merchant, actor.id)
+    return (m.contact_name, m.contact_phone) if m else ("", "")

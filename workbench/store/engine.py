@@ -42,12 +42,24 @@ def _check_writable(path: Path) -> None:
 
 
 def _sqlite_pragmas(dbapi_connection: sqlite3.Connection, _record: object) -> None:
+    # The driver's own transaction handling is switched off; `_sqlite_begin` starts them.
+    dbapi_connection.isolation_level = None
     cur = dbapi_connection.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=10000")
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.close()
+
+
+READ_ONLY = "workbench_read_only"
+
+
+def _sqlite_begin(conn) -> None:
+    """Writers take the write lock up front (BEGIN IMMEDIATE), so two processes changing the
+    same rows queue on the busy timeout instead of failing half-way; readers begin deferred."""
+    read_only = conn.get_execution_options().get(READ_ONLY, False)
+    conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def make_engine(url: str, *, create: bool = True) -> Engine:
@@ -65,6 +77,7 @@ def make_engine(url: str, *, create: bool = True) -> Engine:
     engine = create_engine(parsed, future=True)
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
     try:
         with engine.connect() as conn:
             if parsed.get_backend_name() == "sqlite":
@@ -76,3 +89,14 @@ def make_engine(url: str, *, create: bool = True) -> Engine:
         orig = getattr(exc, "orig", exc)
         raise StoreError(f"--db: {url} cannot be opened: {orig}") from None
     return engine
+
+
+def checkpoint(engine: Engine) -> None:
+    """Fold the WAL into the main file (so the file can be copied or moved on its own)."""
+    if engine.dialect.name != "sqlite":
+        return
+    raw = engine.raw_connection()
+    try:
+        raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        raw.close()

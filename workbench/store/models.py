@@ -242,3 +242,92 @@ class Notification(Base):
     ref_id: Mapped[int | None] = mapped_column(Integer)
     read_at: Mapped[datetime | None]
     __table_args__ = (Index("ix_notifications_user_read", "user_id", "read_at"),)
+
+
+# ---- Flow B: live tasks (星图直播任务) ----------------------------------------------------------
+
+class TaskAccount(Base):
+    """A merchant's task account (星图账号), bound before topping up and publishing."""
+
+    __tablename__ = "task_accounts"
+    merchant_id: Mapped[int] = mapped_column(ForeignKey("merchants.user_id"), primary_key=True)
+    account_no: Mapped[str] = mapped_column(String(64), unique=True)
+    created: Mapped[bool] = mapped_column(Boolean, default=False)  # created here, not an existing one
+    bound_at: Mapped[datetime]
+
+
+class LiveTask(Base):
+    """A live task (直播任务): a merchant books a creator's live for a number of hours."""
+
+    __tablename__ = "live_tasks"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    merchant_id: Mapped[int] = mapped_column(ForeignKey("merchants.user_id"))
+    creator_id: Mapped[int] = mapped_column(ForeignKey("creators.user_id"))
+    contact_name: Mapped[str] = mapped_column(String(50))
+    contact_phone: Mapped[str] = mapped_column(String(20))
+    air_at: Mapped[datetime]
+    return_sample: Mapped[bool] = mapped_column(Boolean, default=False)
+    kind: Mapped[str] = mapped_column(String(16))
+    hours: Mapped[int] = mapped_column(Integer)
+    quote_cents: Mapped[int] = mapped_column(BigInteger)
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    plan: Mapped[str] = mapped_column(String(16))
+    commission_rate: Mapped[Decimal | None] = mapped_column(Numeric(5, 4))
+    status: Mapped[str] = mapped_column(String(16))
+    sub_status: Mapped[str] = mapped_column(String(24), default="")
+    created_at: Mapped[datetime]
+    accepted_at: Mapped[datetime | None]
+    last_action_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    cancel_reason: Mapped[str] = mapped_column(String(300), default="")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    __table_args__ = (
+        CheckConstraint("hours > 0", name="hours"),
+        CheckConstraint("amount_cents > 0", name="amount"),
+        CheckConstraint("kind IN ('dedicated','shared')", name="kind"),
+        CheckConstraint("plan IN ('normal','targeted')", name="plan"),
+        CheckConstraint("status IN ('pending','in_progress','disputed','completed','cancelled')", name="status"),
+        Index("ix_live_tasks_merchant_status", "merchant_id", "status", "id"),
+        Index("ix_live_tasks_creator_status", "creator_id", "status", "id"),
+        Index("ix_live_tasks_status_created", "status", "created_at"),
+    )
+
+
+class TaskProduct(Base):
+    """A product a live task promotes."""
+
+    __tablename__ = "task_products"
+    task_id: Mapped[int] = mapped_column(ForeignKey("live_tasks.id"), primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), primary_key=True)
+
+
+class TargetedPlan(Base):
+    """A targeted plan (定向计划) with a custom commission, created when the creator accepts."""
+
+    __tablename__ = "targeted_plans"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("live_tasks.id"), unique=True)
+    merchant_id: Mapped[int] = mapped_column(ForeignKey("merchants.user_id"))
+    creator_id: Mapped[int] = mapped_column(ForeignKey("creators.user_id"))
+    commission_rate: Mapped[Decimal] = mapped_column(Numeric(5, 4))
+    created_at: Mapped[datetime]
+
+
+class Dispute(Base):
+    """A dispute (争议) opened by a cancellation the rules do not settle; support staff rule on it."""
+
+    __tablename__ = "disputes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("live_tasks.id"), unique=True)
+    opened_at: Mapped[datetime]
+    opened_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    reason: Mapped[str] = mapped_column(String(300))
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    ruled_at: Mapped[datetime | None]
+    ruled_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    compensation_cents: Mapped[int | None] = mapped_column(BigInteger)
+    ruling: Mapped[str] = mapped_column(String(300), default="")
+    __table_args__ = (
+        CheckConstraint("status IN ('open','ruled')", name="status"),
+        Index("ix_disputes_status", "status", "opened_at"),
+    )

@@ -10,13 +10,16 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from workbench.clock import Clock
 from workbench.config import Rules
+from workbench.store.engine import READ_ONLY
 
 
 class UnitOfWork:
     """`with uow_factory() as uow: ...; uow.commit()` — leaving without commit rolls back."""
 
-    def __init__(self, session_factory: sessionmaker[Session], clock: Clock, rules: Rules) -> None:
+    def __init__(self, session_factory: sessionmaker[Session], clock: Clock, rules: Rules,
+                 read_only: bool = False) -> None:
         self._session_factory = session_factory
+        self.read_only = read_only
         self.clock = clock
         self.rules = rules
         self.session: Session
@@ -24,6 +27,7 @@ class UnitOfWork:
 
     def __enter__(self) -> "UnitOfWork":
         self.session = self._session_factory()
+        self.session.connection(execution_options={READ_ONLY: self.read_only})
         self._now: datetime | None = None
         return self
 
@@ -46,9 +50,9 @@ class UnitOfWork:
         self.session.rollback()
 
 
-UowFactory = Callable[[], UnitOfWork]
+UowFactory = Callable[..., UnitOfWork]
 
 
 def uow_factory(engine: Engine, clock: Clock, rules: Rules) -> UowFactory:
     sessions = sessionmaker(bind=engine, expire_on_commit=False)
-    return lambda: UnitOfWork(sessions, clock, rules)
+    return lambda read_only=False: UnitOfWork(sessions, clock, rules, read_only)

@@ -1,0 +1,127 @@
+"""The creator square (主播广场): search and filter creators; resting ones shown, not orderable."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.widgets import DataTable, Footer, Header, Input, Select
+
+from screens.base import WorkScreen
+from screens.widgets.panel import Panel
+from screens.widgets.table import fill_table
+from workbench.domain.errors import DomainError
+from workbench.domain.formatting import count
+from workbench.domain.money import format_money
+from workbench.domain.roles import Role
+from workbench.domain.validate import CATEGORIES
+from workbench.i18n import N_, _
+from workbench.services import creators
+from workbench.services.creators import CreatorCard
+
+
+class CreatorSquareScreen(WorkScreen):
+    CSS_PATH = "creator_square.tcss"
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", N_("返回"), tooltip=N_("回到工作台"), id="square.back"),
+        Binding("enter", "profile", N_("主页"), tooltip=N_("打开主播主页"), id="square.profile", show=False),
+        Binding("o", "order", N_("下单"), tooltip=N_("给选中的主播下直播任务"), id="square.order"),
+        Binding("/", "search", N_("搜索"), tooltip=N_("按昵称或简介搜索"), id="square.search"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cards: list[CreatorCard] = []
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="filters"):
+            yield Input(placeholder=_("搜索昵称、简介"), id="text", compact=True)
+            yield Select([(c, c) for c in CATEGORIES], prompt=_("全部类目"), id="category", compact=True)
+            yield Input(placeholder=_("最低粉丝"), id="min_fans", type="integer", compact=True)
+            yield Input(placeholder=_("最高报价"), id="max_quote", compact=True)
+            yield Select([(_("按场均观看"), "viewers"), (_("按粉丝"), "fans"), (_("按报价"), "quote"),
+                          (_("按等级"), "level")], value="viewers", allow_blank=False, id="sort", compact=True)
+        yield Panel(_("主播广场"), DataTable(id="creators", cursor_type="row", zebra_stripes=True),
+                    id="square-panel", more=_("Enter 主页 · o 下单 · / 搜索"))
+        yield Footer()
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one("#creators").focus()
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "order":
+            return self.wb_app.actor.role is Role.MERCHANT
+        return True
+
+    def _query(self) -> creators.CreatorQuery:
+        category = self.query_one("#category", Select).value
+        fans = self.query_one("#min_fans", Input).value.strip()
+        return creators.CreatorQuery.parse(
+            text=self.query_one("#text", Input).value,
+            category=category if isinstance(category, str) else None,
+            min_fans=int(fans) if fans.isdigit() else 0,
+            max_quote=self.query_one("#max_quote", Input).value.strip() or None,
+            sort=self.query_one("#sort", Select).value)
+
+    def fetch(self) -> list[CreatorCard] | DomainError:
+        try:
+            query = self._query()
+        except DomainError as exc:
+            return exc
+        return self.wb_app.wb.run(creators.search_creators, self.wb_app.actor, query)
+
+    def show(self, result: list[CreatorCard] | DomainError) -> None:
+        panel = self.query_one("#square-panel")
+        if isinstance(result, DomainError):
+            panel.border_subtitle = f"✗ {result}"
+            return
+        panel.border_subtitle = _("Enter 主页 · o 下单 · / 搜索")
+        self.cards = result
+        rows = []
+        for c in result:
+            status = (Text(_("休息中"), style="yellow") if c.resting
+                      else Text(_("可下单"), style="green") if c.orderable else Text(_("未准入"), style="dim"))
+            rows.append((Text(c.nickname, style="dim" if not c.orderable else "bold"), f"V{c.level_v}/L{c.level_l}",
+                         count(c.fans), count(c.avg_viewers), format_money(c.quote_cents), str(c.completed),
+                         "、".join(c.categories), status))
+        fill_table(self.query_one("#creators", DataTable),
+                   (_("主播"), _("等级"), _("粉丝"), _("场均观看"), _("报价/小时"), _("合作任务"), _("类目"), _("状态")),
+                   rows, [str(c.id) for c in result])
+        panel.border_title = _("主播广场") + f" ({len(result)})"
+
+    def on_input_changed(self, _event: Input.Changed) -> None:
+        self.reload()
+
+    def on_select_changed(self, _event: Select.Changed) -> None:
+        self.reload()
+
+    def on_input_submitted(self, _event: Input.Submitted) -> None:
+        self.query_one("#creators").focus()
+
+    def on_data_table_row_selected(self, _event: DataTable.RowSelected) -> None:
+        self.action_profile()
+
+    def _current(self) -> CreatorCard | None:
+        table = self.query_one("#creators", DataTable)
+        return self.cards[table.cursor_row] if self.cards and table.cursor_row < len(self.cards) else None
+
+    def action_profile(self) -> None:
+        card = self._current()
+        if card:
+            self.wb_app.action_open("creator_profile", creator_id=card.id)
+
+    def action_order(self) -> None:
+        card = self._current()
+        if card is None:
+            return
+        if not card.orderable:
+            self.app.notify(_("{name} 休息中, 暂不接单").format(name=card.nickname) if card.resting
+                            else _("{name} 未通过主播准入, 不能下单").format(name=card.nickname), severity="warning")
+            return
+        self.wb_app.action_open("task_form", creator_id=card.id)
+
+    def action_search(self) -> None:
+        self.query_one("#text", Input).focus()

@@ -1,0 +1,86 @@
+"""Disputes (争议): support staff set the compensation; the ledger moves it; both parties see it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from pydantic import Field
+from sqlalchemy import select
+
+from workbench.domain.errors import Conflict, NotFound
+from workbench.domain.money import Money
+from workbench.domain.roles import Role
+from workbench.domain.tasks import TaskStatus, TaskSub, check_ruling
+from workbench.i18n import _
+from workbench.services.base import Actor, Command, audit, notify, read_only, require_role
+from workbench.services.tasks import _move, release
+from workbench.store.models import Creator, Dispute, LiveTask, Merchant, User
+from workbench.store.uow import UnitOfWork
+
+
+class RuleDispute(Command):
+    dispute_id: int
+    compensation: str = Field(description="amount paid to the creator out of the frozen money")
+    reason: str = Field(min_length=1, max_length=300)
+
+
+@dataclass(frozen=True, slots=True)
+class DisputeRow:
+    id: int
+    task_id: int
+    merchant: str
+    creator: str
+    amount_cents: int
+    opened_at: datetime
+    opened_by: str
+    reason: str
+    status: str
+    compensation_cents: int | None
+    ruling: str
+
+
+@read_only
+def list_disputes(uow: UnitOfWork, actor: Actor, open_only: bool = True) -> list[DisputeRow]:
+    """The dispute queue, oldest first (support staff: all; merchants and creators: their own)."""
+    stmt = (select(Dispute, LiveTask, Merchant.company, Creator.nickname, User.name)
+            .join(LiveTask, LiveTask.id == Dispute.task_id)
+            .join(Merchant, Merchant.user_id == LiveTask.merchant_id)
+            .join(Creator, Creator.user_id == LiveTask.creator_id)
+            .join(User, User.id == Dispute.opened_by))
+    if actor.role is Role.MERCHANT:
+        stmt = stmt.where(LiveTask.merchant_id == actor.id)
+    elif actor.role is Role.CREATOR:
+        stmt = stmt.where(LiveTask.creator_id == actor.id)
+    elif actor.role is not Role.SUPPORT:
+        return []
+    if open_only:
+        stmt = stmt.where(Dispute.status == "open")
+    rows = uow.session.execute(stmt.order_by(Dispute.opened_at, Dispute.id))
+    return [DisputeRow(d.id, t.id, m, c, t.amount_cents, d.opened_at, who, d.reason, d.status,
+                       d.compensation_cents, d.ruling) for d, t, m, c, who in rows]
+
+
+def rule_dispute(uow: UnitOfWork, actor: Actor, cmd: RuleDispute) -> DisputeRow:
+    """Support staff set the creator's compensation; the rest of the frozen amount goes back."""
+    require_role(actor, Role.SUPPORT)
+    dispute = uow.session.get(Dispute, cmd.dispute_id)
+    if dispute is None:
+        raise NotFound(_("没有这个争议: #{id}").format(id=cmd.dispute_id), field="dispute_id")
+    if dispute.status != "open":
+        raise Conflict(_("争议已裁决"), field="dispute_id")
+    task = uow.session.get(LiveTask, dispute.task_id)
+    compensation = Money.of(cmd.compensation)
+    check_ruling(compensation.cents, task.amount_cents)
+    _move(uow, task, "rule", TaskStatus.CANCELLED, TaskSub.MERCHANT_CANCELLED, closed_at=uow.now)
+    release(uow, actor, task, compensation.cents, "dispute_ruling")
+    dispute.status, dispute.ruled_at, dispute.ruled_by = "ruled", uow.now, actor.id
+    dispute.compensation_cents, dispute.ruling = compensation.cents, cmd.reason
+    audit(uow, actor, "dispute.rule", "task", task.id, dispute=dispute.id, compensation=compensation.cents,
+          ruling=cmd.reason)
+    for uid in (task.merchant_id, task.creator_id):
+        notify(uow, uid, "dispute_ruled", screen="tasks", ref_id=task.id, task=task.id,
+               amount=compensation.cents, ruling=cmd.reason)
+    uow.commit()
+    row = next(r for r in list_disputes(uow, actor, open_only=False) if r.id == dispute.id)
+    return row
