@@ -11,6 +11,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
+from textual.css.query import NoMatches
 from textual.widgets import Button, Footer, Header, Input, Select, Static
 
 from screens.base import WorkScreen
@@ -58,7 +59,7 @@ class TaskFormScreen(WorkScreen):
                         wb.run(products.my_products, actor), account.available_cents, account.task_account,
                         wb.run(users.merchant_contact, actor))
 
-    def show(self, data: FormData) -> None:
+    async def show(self, data: FormData) -> None:
         first = self.data is None
         self.data = data
         if first:
@@ -78,19 +79,20 @@ class TaskFormScreen(WorkScreen):
                                                        (_("定向计划 (自定义佣金率, 接单时创建)"), "targeted")]),
                 FieldSpec("commission_rate", _("定向佣金率 (0–100%, 选定向计划时填写)")),
             ])
-            self.query_one("#form-holder").mount(form)
-            self.call_after_refresh(self._after_mount_form)
+            await self.query_one("#form-holder").mount(form)
+            self._after_mount_form()
         self.query_one("#form-panel").border_title = _("给 {name} 下直播任务").format(name=data.profile.card.nickname)
         self._summarise()
 
     def _after_mount_form(self) -> None:
         self.query_one("#field-commission_rate", Input).disabled = True
         self.query_one("#field-contact_name", Input).focus()
+        self._summarise()
 
     def _hours(self) -> int | None:
         try:
             value = int(self.query_one("#field-hours", Input).value)
-        except (ValueError, LookupError):
+        except (ValueError, NoMatches):  # not a number yet, or the form is still being mounted
             return None
         return value if value > 0 else None
 
