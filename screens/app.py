@@ -40,7 +40,13 @@ class WorkbenchApp(App):
         translate_bindings(self)
         workbench.on_change(self._store_changed)
 
+    # Other processes (the scheduler, other sessions) change the store too; SQLite cannot tell us,
+    # so a cheap read of the audit high-water mark every few seconds notices their changes.
+    POLL_SECONDS = 3.0
+
     def on_mount(self) -> None:
+        self._version: int | None = None
+        self.set_interval(self.POLL_SECONDS, self._poll_store)
         if self.actor is None:
             from screens.user_picker import UserPickerScreen
 
@@ -102,6 +108,15 @@ class WorkbenchApp(App):
         if done is not None:
             self.call_from_thread(done, result)
 
+    @work(thread=True, exclusive=True, group="poll", exit_on_error=False)
+    def _poll_store(self) -> None:
+        from workbench.services.notifications import store_version
+
+        version = self.wb.run(store_version)
+        if self._version is not None and version != self._version and self.actor is not None:
+            self.call_from_thread(self._broadcast_change)
+        self._version = version
+
     def _toast_error(self, exc: DomainError) -> None:
         self.notify(str(exc), severity="error", title=_("未完成"))
 
@@ -116,4 +131,5 @@ class WorkbenchApp(App):
             self._broadcast_change()
 
     def _broadcast_change(self) -> None:
+        self._version = None  # our own change: the next poll re-reads the mark without a second reload
         self.screen.post_message(DataChanged())

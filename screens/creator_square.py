@@ -36,13 +36,17 @@ class CreatorSquareScreen(WorkScreen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        with Horizontal(id="filters"):
+        with Horizontal(classes="filters", id="filters1"):
             yield Input(placeholder=_("搜索昵称、简介"), id="text", compact=True)
             yield Select([(c, c) for c in CATEGORIES], prompt=_("全部类目"), id="category", compact=True)
-            yield Input(placeholder=_("最低粉丝"), id="min_fans", type="integer", compact=True)
-            yield Input(placeholder=_("最高报价"), id="max_quote", compact=True)
             yield Select([(_("按场均观看"), "viewers"), (_("按粉丝"), "fans"), (_("按报价"), "quote"),
                           (_("按等级"), "level")], value="viewers", allow_blank=False, id="sort", compact=True)
+        with Horizontal(classes="filters", id="filters2"):
+            yield Input(placeholder=_("最低粉丝"), id="min_fans", type="integer", compact=True)
+            yield Input(placeholder=_("最低场均观看"), id="min_viewers", type="integer", compact=True)
+            yield Input(placeholder=_("最高报价"), id="max_quote", compact=True)
+            yield Select([(f"L{n}+", str(n)) for n in range(1, 8)], prompt=_("全部等级"), id="min_level",
+                         compact=True)
         yield Panel(_("主播广场"), DataTable(id="creators", cursor_type="row", zebra_stripes=True),
                     id="square-panel", more=_("Enter 主页 · o 下单 · / 搜索"))
         yield Footer()
@@ -58,11 +62,15 @@ class CreatorSquareScreen(WorkScreen):
 
     def _query(self) -> creators.CreatorQuery:
         category = self.query_one("#category", Select).value
+        level = self.query_one("#min_level", Select).value
         fans = self.query_one("#min_fans", Input).value.strip()
+        viewers = self.query_one("#min_viewers", Input).value.strip()
         return creators.CreatorQuery.parse(
             text=self.query_one("#text", Input).value,
             category=category if isinstance(category, str) else None,
             min_fans=int(fans) if fans.isdigit() else 0,
+            min_viewers=int(viewers) if viewers.isdigit() else 0,
+            min_level=int(level) if isinstance(level, str) else 0,
             max_quote=self.query_one("#max_quote", Input).value.strip() or None,
             sort=self.query_one("#sort", Select).value)
 
@@ -84,11 +92,11 @@ class CreatorSquareScreen(WorkScreen):
         for c in result:
             status = (Text(_("休息中"), style="yellow") if c.resting
                       else Text(_("可下单"), style="green") if c.orderable else Text(_("未准入"), style="dim"))
-            rows.append((Text(c.nickname, style="dim" if not c.orderable else "bold"), f"V{c.level_v}/L{c.level_l}",
-                         count(c.fans), count(c.avg_viewers), format_money(c.quote_cents), str(c.completed),
-                         "、".join(c.categories), status))
+            rows.append((Text(c.nickname, style="dim" if not c.orderable else "bold"), status,
+                         f"V{c.level_v}/L{c.level_l}", count(c.fans), count(c.avg_viewers),
+                         format_money(c.quote_cents), str(c.completed), "、".join(c.categories)))
         fill_table(self.query_one("#creators", DataTable),
-                   (_("主播"), _("等级"), _("粉丝"), _("场均观看"), _("报价/小时"), _("合作任务"), _("类目"), _("状态")),
+                   (_("主播"), _("状态"), _("等级"), _("粉丝"), _("场均观看"), _("报价/小时"), _("合作任务"), _("类目")),
                    rows, [str(c.id) for c in result])
         panel.border_title = _("主播广场") + f" ({len(result)})"
 

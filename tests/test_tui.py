@@ -145,3 +145,24 @@ async def test_command_palette_lists_screens_and_actions(demo):
         dict((t, c) for t, _h, c in palette_entries(app))["资金: 打开资金账户"]()
         await settle(pilot)
         assert isinstance(app.screen, FundsScreen)
+
+
+async def test_changes_made_by_another_process_reach_the_dashboard(demo_path):
+    """The scheduler or another session writes to the same file: the open dashboard follows."""
+    from tests.conftest import open_store
+    from workbench.services import funds
+
+    ui_store, other = open_store(demo_path), open_store(demo_path)
+    try:
+        app = WorkbenchApp(ui_store, ui_store.sign_in("m.shanwei"))
+        app.POLL_SECONDS = 0.2
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            assert "¥59,200.00" in _painted(app)
+            other.run(funds.top_up, other.sign_in("m.shanwei"), funds.TopUpCmd.parse(amount="800"))
+            await pilot.pause(0.6)
+            await settle(pilot)
+            assert "¥60,000.00" in _painted(app)
+    finally:
+        ui_store.close()
+        other.close()

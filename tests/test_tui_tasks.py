@@ -11,6 +11,7 @@ from screens.task_detail import TaskDetailScreen
 from screens.task_form import TaskFormScreen
 from screens.tasks import TasksScreen
 from screens.widgets.dialogs import FormDialog
+from screens.widgets.form import Form
 from tests.tui_helpers import settle
 from workbench.services import funds
 
@@ -145,3 +146,87 @@ async def test_support_rules_on_a_dispute_from_the_queue(demo):
         await pilot.click("#submit")
         await settle(pilot)
         assert app.screen.query_one("#tasks", DataTable).row_count == 0
+
+
+async def _type(pilot, widget, text: str) -> None:
+    widget.focus()
+    widget.value = ""
+    await pilot.press(*text)
+
+
+async def test_the_whole_journey_by_keys(demo):
+    """Top up, publish two tasks, complete one, cancel the other on its air day — all by keys."""
+    merchant, creator = demo.sign_in("m.muyi"), demo.sign_in("c.tangtang")
+    m0 = demo.run(funds.fund_account, merchant)
+    c0 = demo.run(funds.fund_account, creator)
+    published: list[int] = []
+    app = WorkbenchApp(demo, merchant)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("f")
+        await settle(pilot)
+        await pilot.press("t")
+        await settle(pilot)
+        await _type(pilot, app.screen.query_one("#field-amount", Input), "10000")
+        await pilot.press("enter")
+        await settle(pilot)
+        for air in ("2026-06-03 20:00", "2026-06-01 22:00"):
+            await pilot.press("escape")
+            await settle(pilot)
+            await pilot.press("s")
+            await settle(pilot)
+            table = app.screen.query_one("#creators", DataTable)
+            table.move_cursor(row=_row_of(table, "糖糖的零食柜"))
+            await pilot.press("o")
+            await settle(pilot)
+            form = app.screen
+            await _type(pilot, form.query_one("#field-air_at", Input), air)
+            await _type(pilot, form.query_one("#field-hours", Input), "2")
+            products = form.query_one("#field-product_ids", SelectionList)
+            products.focus()
+            await pilot.press("space")
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert isinstance(app.screen, TaskDetailScreen), form.query_one(Form).values()
+            published.append(app.screen.task_id)
+    after_publish = demo.run(funds.fund_account, merchant)
+    assert after_publish.available_cents == m0.available_cents + 1_000_000 - 200_000
+
+    app = WorkbenchApp(demo, creator)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        for task_id, keys in zip(published, (("a", "l", "e"), ("a",))):
+            app.action_open("task_detail", task_id=task_id)
+            await settle(pilot)
+            for key in keys:
+                await pilot.press(key)
+                await settle(pilot)
+            await pilot.press("escape")
+            await settle(pilot)
+
+    app = WorkbenchApp(demo, merchant)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.action_open("task_detail", task_id=published[0])
+        await settle(pilot)
+        await pilot.press("k")
+        await settle(pilot)
+        await pilot.click("#submit")
+        await settle(pilot)
+        assert app.screen.detail.row.state == "已完成"
+        await pilot.press("escape")
+        await settle(pilot)
+        app.action_open("task_detail", task_id=published[1])
+        await settle(pilot)
+        await pilot.press("c")
+        await settle(pilot)
+        await _type(pilot, app.screen.query_one("#field-reason", Input), "cancel")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen.detail.row.state == "已取消 · 商家取消"
+
+    m1, c1 = demo.run(funds.fund_account, merchant), demo.run(funds.fund_account, creator)
+    # ¥10,000 in; two tasks of 2 h × ¥500: one paid on the check, one paid in full (air-day cancel).
+    assert m1.available_cents == m0.available_cents + 1_000_000 - 200_000
+    assert m1.frozen_cents == m0.frozen_cents
+    assert c1.available_cents == c0.available_cents + 200_000

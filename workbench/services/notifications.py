@@ -94,3 +94,11 @@ def mark_read(uow: UnitOfWork, actor: Actor, cmd: MarkRead) -> int:
         audit(uow, actor, "notification.read", "notification", None, count=count, ids=cmd.ids)
     uow.commit()
     return count
+
+
+@read_only
+def store_version(uow: UnitOfWork) -> int:
+    """A number that grows with every change to the store, by any process (each change is audited)."""
+    from workbench.store.models import AuditEntry
+
+    return uow.session.scalar(select(func.max(AuditEntry.id))) or 0
