@@ -11,7 +11,7 @@ import types
 import typing
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
 from typing import Any
@@ -61,6 +61,38 @@ ACTIONS: list[Action] = [
     Action("tasks", "cancel", "tasks:cancel_task", "tasks:CancelTask", help="cancel with a reason"),
     Action("disputes", "list", "disputes:list_disputes", help="the dispute queue"),
     Action("disputes", "rule", "disputes:rule_dispute", "disputes:RuleDispute", help="set the compensation"),
+    Action("pool", "list", "selection:pool_products", "selection:PoolQuery", help="pre-selection pools (creators)"),
+    Action("cart", "add", "selection:add_to_cart", "selection:ProductRef", help="add to the selection cart"),
+    Action("cart", "remove", "selection:remove_from_cart", "selection:ProductRef", help="remove from the cart"),
+    Action("cart", "list", "selection:cart", help="the selection cart"),
+    Action("intents", "list", "selection:intents", help="creators' pre-selections of your products"),
+    Action("exclusive", "submit", "selection:submit_to_pool", "selection:SubmitToPool", help="submit to a creator's exclusive pool"),
+    Action("exclusive", "list", "selection:exclusive_pool", help="the exclusive pool (yours only)"),
+    Action("exclusive", "show", "selection:exclusive_item", "int:item_id", help="one exclusive-pool product"),
+    Action("quote", "publish", "selection:publish_quote", "selection:PublishQuote", help="publish a quote"),
+    Action("quote", "show", "selection:current_quote", help="your current quote"),
+    Action("orders", "invite", "orders:invite", "orders:Invite", help="invite exclusive-pool products"),
+    Action("orders", "pay", "orders:pay", "orders:OrderRef", help="confirm an invitation and pay"),
+    Action("orders", "decline", "orders:decline", "orders:OrderRef", help="decline an invitation"),
+    Action("orders", "accept", "orders:accept", "orders:OrderRef", help="accept a paid order"),
+    Action("orders", "ship", "orders:ship_sample", "orders:ShipSample", help="ship the sample"),
+    Action("orders", "schedule", "orders:schedule", "orders:Schedule", help="schedule the live"),
+    Action("orders", "close", "orders:close", "orders:CloseOrder", help="close inside the 5-day window"),
+    Action("orders", "complain", "orders:complain", "orders:Complain", help="complain about an overdue order"),
+    Action("orders", "list", "orders:list_orders", "orders:OrderQuery", help="your cooperation orders"),
+    Action("orders", "show", "orders:order_detail", "int:order_id", help="one order with its timeline"),
+    Action("complaints", "list", "orders:complaints", help="open complaints"),
+    Action("complaints", "rule", "orders:rule_complaint", "orders:RuleComplaint", help="uphold or dismiss"),
+    Action("record", "show", "orders:cooperation_record", help="your cooperation record"),
+    Action("plans", "submit", "stock:submit_plan", "stock:SubmitPlan", help="submit a stock plan"),
+    Action("plans", "revoke", "stock:revoke_plan", "stock:PlanRef", help="revoke before review"),
+    Action("plans", "review", "stock:review_plan", "stock:ReviewPlan", help="approve or reject"),
+    Action("plans", "start-live", "stock:start_live", "stock:PlanRef", help="start the live"),
+    Action("plans", "end-live", "stock:end_live", "stock:EndLive", help="end the live: delivery and settlement"),
+    Action("plans", "list", "stock:list_plans", help="stock plans"),
+    Action("plans", "to-review", "stock:plans_to_review", help="plans waiting for review"),
+    Action("income", "show", "income:income", help="slot fees and commission estimates"),
+    Action("income", "export", "income:income", help="export income to an .xlsx workbook (--out FILE)"),
     Action("notifications", "list", "notifications:list_notifications", help="your notifications"),
     Action("notifications", "read", "notifications:mark_read", "notifications:MarkRead", help="mark notifications read"),
     Action("products", "add", "products:add_product", "products:AddProduct", help="list a product in your store"),
@@ -130,6 +162,8 @@ def _build_parser() -> argparse.ArgumentParser:
             _add_model_options(p, _resolve(action.command))
         if action.area == "funds" and action.name == "import":
             p.add_argument("--csv", dest="csv_file", required=True, help="the CSV file")
+        if action.area == "income" and action.name == "export":
+            p.add_argument("--out", dest="out_file", required=True, help="the .xlsx file to write")
         p.set_defaults(action_spec=action)
     return parser
 
@@ -156,7 +190,9 @@ def _jsonable(value: Any) -> Any:
         return {f.name: _jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, (list, tuple)):
         return [_jsonable(v) for v in value]
-    if isinstance(value, datetime):
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (datetime, date)):
         return value.isoformat()
     if isinstance(value, (Decimal, Enum)):
         return str(value.value if isinstance(value, Enum) else value)
@@ -288,6 +324,14 @@ def _cmd_action(args: argparse.Namespace) -> int:
         result = wb.run(fn, actor, model.parse(**values))
     else:
         result = wb.run(fn, actor)
+    if getattr(args, "out_file", None):
+        from pathlib import Path
+
+        from workbench.export import income_workbook
+
+        written = income_workbook(result, actor.zone, Path(args.out_file))
+        print(f"{written}")
+        return 0
     if args.json:
         print(json.dumps(_jsonable(result), ensure_ascii=False, indent=2))
     else:

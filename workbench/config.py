@@ -40,6 +40,8 @@ class FlowARules(_Section):
     min_response_rate: Rate
     min_completion_rate: Rate
     record_min_samples: Annotated[int, Field(ge=0)]
+    scheduled_grace_hours: Annotated[int, Field(gt=0)]
+    activity_name: Annotated[str, Field(min_length=1)]
 
 
 class FlowBRules(_Section):

@@ -57,5 +57,8 @@ def journal_label(kind: str) -> str:
         "task_refund": _("任务退款"),
         "task_compensate": _("取消赔付"),
         "dispute_ruling": _("争议裁决"),
+        "order_hold": _("订单付款冻结"),
+        "order_settle": _("订单交付结算"),
+        "order_refund": _("订单退款"),
     }
     return labels.get(kind, kind)

@@ -31,6 +31,23 @@ def _templates() -> dict[str, str]:
         "task_cancelled": _("任务 #{task} 已取消: {reason} ({rule})"),
         "task_timed_out": _("任务 #{task} 超时未接单, {amount} 已退回"),
         "dispute_ruled": _("任务 #{task} 争议已裁决: 达人获赔 {amount}。{ruling}"),
+        "intent_new": _("{creator} 预选了 {product}, 可提报到其专属货品池"),
+        "pool_new": _("{merchant} 把 {product} 提报到您的专属货品池"),
+        "order_invited": _("{creator} 邀约订单 #{order}, 报价 {amount}, 请确认并付款"),
+        "order_paid": _("订单 #{order} 已付款 {amount}, 请接单"),
+        "order_declined": _("订单 #{order} 的邀约被商家拒绝"),
+        "order_accepted": _("订单 #{order} 主播已接单, 请寄样"),
+        "order_shipped": _("订单 #{order} 样品已寄出 ({tracking}), 请在 5 天内排期或关闭"),
+        "order_scheduled": _("订单 #{order} 已排期"),
+        "order_closed": _("订单 #{order} 被主播关闭: {reason}; 退回样品运单 {tracking}"),
+        "order_delivered": _("订单 #{order} 已交付, 结算 {amount}"),
+        "order_delivered_merchant": _("订单 #{order} 已交付: 讲解 {shown}/{ordered} 个商品, 结算 {amount}"),
+        "order_auto_confirmed": _("订单 #{order} 5 天内未排期, 已自动确认, 15 天内须交付"),
+        "order_overdue": _("订单 #{order} 已逾期, {amount} 已退回; 可以发起投诉"),
+        "order_overdue_creator": _("订单 #{order} 已逾期, 计入您的合作数据"),
+        "complaint_ruled": _("订单 #{order} 的投诉已处理 ({outcome}): {ruling}"),
+        "plan_approved": _("备货单 #{plan} 审核通过"),
+        "plan_rejected": _("备货单 #{plan} 被驳回: {reason}"),
     }
 
 

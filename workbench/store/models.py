@@ -331,3 +331,170 @@ class Dispute(Base):
         CheckConstraint("status IN ('open','ruled')", name="status"),
         Index("ix_disputes_status", "status", "opened_at"),
     )
+
+
+# ---- Flow A: exclusive pools and cooperation orders (专属货品池 / 直播通) ----------------------
+
+class CartItem(Base):
+    """A product in a creator's selection cart (带货宝)."""
+
+    __tablename__ = "cart_items"
+    creator_id: Mapped[int] = mapped_column(ForeignKey("creators.user_id"), primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), primary_key=True)
+    added_at: Mapped[datetime]
+
+
+class Intent(Base):
+    """A creator's pre-selection, shown to the merchant as an intent (选品意向)."""
+
+    __tablename__ = "intents"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    creator_id: Mapped[int] = mapped_column(ForeignKey("creators.user_id"))
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    merchant_id: Mapped[int] = mapped_column(ForeignKey("merchants.user_id"))
+    created_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    __table_args__ = (
+        CheckConstraint("status IN ('open','submitted','withdrawn')", name="status"),
+        Index("ix_intents_merchant_status", "merchant_id", "status"),
+    )
+
+
+class ExclusiveItem(Base):
+    """A product a merchant submitted to one creator's exclusive pool (专属货品池). Only that creator sees it."""
+
+    __tablename__ = "exclusive_items"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    merchant_id: Mapped[int] = mapped_column(ForeignKey("merchants.user_id"))
+    creator_id: Mapped[int] = mapped_column(ForeignKey("creators.user_id"))
+    daily_price_cents: Mapped[int] = mapped_column(BigInteger)
+    live_price_cents: Mapped[int] = mapped_column(BigInteger)
+    commission_rate: Mapped[Decimal] = mapped_column(Numeric(5, 4))
+    submitted_at: Mapped[datetime]
+    __table_args__ = (
+        UniqueConstraint("product_id", "creator_id", name="product_creator"),
+        CheckConstraint("daily_price_cents > 0 AND live_price_cents > 0", name="prices"),
+        Index("ix_exclusive_items_creator", "creator_id", "id"),
+    )
+
+
+class Quote(Base):
+    """A creator's quote (报价) under the official activity; the latest one is current."""
+
+    __tablename__ = "quotes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    creator_id: Mapped[int] = mapped_column(ForeignKey("creators.user_id"), index=True)
+    activity: Mapped[str] = mapped_column(String(100))
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    published_at: Mapped[datetime]
+    __table_args__ = (CheckConstraint("amount_cents > 0", name="amount"),)
+
+
+class CoopOrder(Base):
+    """A cooperation order (直播通订单): an invitation, then payment, sample, schedule and delivery."""
+
+    __tablename__ = "coop_orders"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    merchant_id: Mapped[int] = mapped_column(ForeignKey("merchants.user_id"))
+    creator_id: Mapped[int] = mapped_column(ForeignKey("creators.user_id"))
+    quote_cents: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(16))
+    invited_at: Mapped[datetime]
+    paid_at: Mapped[datetime | None]
+    accepted_at: Mapped[datetime | None]
+    shipped_at: Mapped[datetime | None]
+    sample_tracking: Mapped[str] = mapped_column(String(64), default="")
+    window_ends_at: Mapped[datetime | None]
+    cap_at: Mapped[datetime | None]
+    live_at: Mapped[datetime | None]
+    latest_delivery_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    close_reason: Mapped[str] = mapped_column(String(300), default="")
+    return_tracking: Mapped[str] = mapped_column(String(64), default="")
+    settled_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    __table_args__ = (
+        CheckConstraint("quote_cents > 0", name="quote"),
+        CheckConstraint("status IN ('invited','declined','paid','accepted','sample_shipped','scheduled',"
+                        "'confirmed','delivered','closed','overdue')", name="status"),
+        Index("ix_coop_orders_merchant_status", "merchant_id", "status", "id"),
+        Index("ix_coop_orders_creator_status", "creator_id", "status", "id"),
+        Index("ix_coop_orders_status_window", "status", "window_ends_at"),
+        Index("ix_coop_orders_status_latest", "status", "latest_delivery_at"),
+    )
+
+
+class OrderProduct(Base):
+    """An exclusive-pool product an order covers; `shown` is set when the live ends."""
+
+    __tablename__ = "order_products"
+    order_id: Mapped[int] = mapped_column(ForeignKey("coop_orders.id"), primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), primary_key=True)
+    exclusive_item_id: Mapped[int] = mapped_column(ForeignKey("exclusive_items.id"))
+    shown: Mapped[bool | None] = mapped_column(Boolean)
+
+
+class StockPlan(Base):
+    """A stock plan (备货单): the live's start time and products, reviewed by support staff."""
+
+    __tablename__ = "stock_plans"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    creator_id: Mapped[int] = mapped_column(ForeignKey("creators.user_id"), index=True)
+    live_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16))
+    submitted_at: Mapped[datetime]
+    reviewed_at: Mapped[datetime | None]
+    reviewed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    review_reason: Mapped[str] = mapped_column(String(300), default="")
+    started_at: Mapped[datetime | None]
+    ended_at: Mapped[datetime | None]
+    __table_args__ = (
+        CheckConstraint("status IN ('submitted','revoked','approved','rejected','live','ended')", name="status"),
+        Index("ix_stock_plans_status", "status", "submitted_at"),
+    )
+
+
+class StockPlanItem(Base):
+    __tablename__ = "stock_plan_items"
+    plan_id: Mapped[int] = mapped_column(ForeignKey("stock_plans.id"), primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), primary_key=True)
+    exclusive: Mapped[bool] = mapped_column(Boolean)
+    shown: Mapped[bool | None] = mapped_column(Boolean)
+
+
+class Complaint(Base):
+    """A merchant's complaint (投诉) on an overdue order; upheld complaints penalise the creator."""
+
+    __tablename__ = "complaints"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("coop_orders.id"), unique=True)
+    merchant_id: Mapped[int] = mapped_column(ForeignKey("merchants.user_id"))
+    creator_id: Mapped[int] = mapped_column(ForeignKey("creators.user_id"))
+    reason: Mapped[str] = mapped_column(String(300))
+    filed_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    ruled_at: Mapped[datetime | None]
+    ruled_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    ruling: Mapped[str] = mapped_column(String(300), default="")
+    __table_args__ = (
+        CheckConstraint("status IN ('open','upheld','dismissed')", name="status"),
+        Index("ix_complaints_status", "status", "filed_at"),
+    )
+
+
+class Sale(Base):
+    """A consumer order (消费者订单) of a product sold in a creator's live: the actual paid price."""
+
+    __tablename__ = "sales"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    creator_id: Mapped[int] = mapped_column(ForeignKey("creators.user_id"))
+    merchant_id: Mapped[int] = mapped_column(ForeignKey("merchants.user_id"))
+    paid_cents: Mapped[int] = mapped_column(BigInteger)
+    commission_rate: Mapped[Decimal] = mapped_column(Numeric(5, 4))
+    paid_at: Mapped[datetime]
+    __table_args__ = (
+        CheckConstraint("paid_cents > 0", name="paid"),
+        Index("ix_sales_creator_paid", "creator_id", "paid_at"),
+    )
