@@ -76,3 +76,87 @@ class WorkScreen(Screen):
 
     def show(self, view: Any) -> None:
         """Put `view` on screen (UI thread)."""
+
+
+class TableScreen(WorkScreen):
+    """A screen whose body is one table of rows from a service, with an optional filter above it.
+
+    Subclasses set TITLE_TEXT, implement `fetch()` returning rows, `columns()` and `cells(row)`, and
+    add their own bindings; `current()` is the highlighted row.
+    """
+
+    DEFAULT_CSS = """
+    TableScreen #filter { margin: 1 1 0 1; width: 44; }
+    TableScreen #table-panel { height: 1fr; margin: 0 1; }
+    TableScreen #table { height: 1fr; }
+    """
+    TITLE_TEXT = ""
+    HINT = ""
+
+    def __init__(self, status: str | None = None) -> None:
+        super().__init__()
+        self.rows: list = []
+        self.initial_filter = status
+
+    def filter_choices(self) -> list[tuple[str, str]] | None:
+        return None
+
+    def compose(self):
+        from textual.widgets import DataTable, Footer, Header, Select
+
+        from screens.widgets.panel import Panel
+
+        yield Header()
+        choices = self.filter_choices()
+        if choices is not None:
+            extra = {"value": self.initial_filter} if self.initial_filter else {}
+            yield Select(choices, prompt=_("全部"), id="filter", compact=True, **extra)
+        yield Panel(_(self.TITLE_TEXT), DataTable(id="table", cursor_type="row", zebra_stripes=True),
+                    id="table-panel", more=_(self.HINT) if self.HINT else None)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one("#table").focus()
+
+    def filter_value(self) -> str | None:
+        from textual.widgets import Select
+
+        try:
+            value = self.query_one("#filter", Select).value
+        except Exception:  # no filter on this screen
+            return None
+        return value if isinstance(value, str) else None
+
+    def on_select_changed(self, event) -> None:
+        if event.select.id == "filter":
+            self.reload()
+
+    def columns(self) -> tuple[str, ...]:
+        return ()
+
+    def cells(self, row) -> tuple:
+        return ()
+
+    def show(self, rows: list) -> None:
+        from textual.widgets import DataTable
+
+        from screens.widgets.table import fill_table
+
+        self.rows = rows
+        fill_table(self.query_one("#table", DataTable), self.columns(), [self.cells(r) for r in rows],
+                   [str(i) for i in range(len(rows))])
+        self.query_one("#table-panel").border_title = _(self.TITLE_TEXT) + f" ({len(rows)})"
+        self.refresh_bindings()
+
+    def current(self):
+        from textual.widgets import DataTable
+
+        table = self.query_one("#table", DataTable)
+        return self.rows[table.cursor_row] if self.rows and table.cursor_row < len(self.rows) else None
+
+    def on_data_table_row_selected(self, _event) -> None:
+        self.action_open_row()
+
+    def action_open_row(self) -> None:
+        """Enter on a row; screens with a detail page override this."""

@@ -23,9 +23,23 @@ def palette_entries(app) -> list[tuple[str, str, Callable[[], None]]]:
         "tasks": (_("任务: 打开任务管理"), _("按状态查看直播任务")),
         "creator_square": (_("主播广场: 搜索主播"), _("按类目、粉丝、报价筛选主播")),
         "disputes": (_("争议: 打开争议队列"), _("裁决取消引起的争议")),
+        "preselect": (_("预选品: 定制池与热销池"), _("挑选商品加入带货宝")),
+        "exclusive_pool": (_("专属货品池: 打开"), _("专属商品、报价与邀约")),
+        "intents": (_("选品意向: 打开"), _("主播预选了您的商品")),
+        "orders": (_("订单: 打开直播通订单"), _("邀约、付款、寄样、排期、交付")),
+        "stock_plans": (_("备货: 打开备货单"), _("新建、撤回、开播与下播")),
+        "stock_plan_form": (_("备货: 新建备货单"), _("直播时间与商品, 专属池至少 20%")),
+        "stock_reviews": (_("备货审核: 打开"), _("审核主播的备货单")),
+        "complaints": (_("投诉: 打开投诉队列"), _("处理逾期订单的投诉")),
+        "income": (_("收入: 打开收入明细"), _("坑位费账单与预估佣金, 可导出 Excel")),
+        "record": (_("合作数据: 我的直播通数据"), _("合作成功率、响应率、完成率")),
     }
     role = app.actor.role.value if app.actor.role else ""
-    allowed = {"creator_square": ("merchant", "support"), "disputes": ("support",)}
+    allowed = {"creator_square": ("merchant", "support"), "disputes": ("support",),
+               "preselect": ("creator",), "exclusive_pool": ("creator", "merchant"), "intents": ("merchant",),
+               "orders": ("creator", "merchant", "support"), "stock_plans": ("creator",),
+               "stock_plan_form": ("creator",), "stock_reviews": ("support",), "complaints": ("support",),
+               "income": ("creator",), "record": ("creator", "merchant")}
     names = {k: v for k, v in names.items() if role in allowed.get(k, (role,))}
     entries = [(title, help_, partial(app.action_open, key))
                for key, (title, help_) in names.items() if key in registry.available()]

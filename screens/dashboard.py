@@ -29,6 +29,7 @@ class DashboardScreen(WorkScreen):
         Binding("s", "app.open('creator_square')", N_("主播广场"), tooltip=N_("平台推荐: 查看更多"),
                 id="dashboard.square"),
         Binding("t", "app.open('tasks')", N_("任务"), tooltip=N_("任务管理"), id="dashboard.tasks"),
+        Binding("o", "app.open('orders')", N_("订单"), tooltip=N_("直播通订单"), id="dashboard.orders"),
         Binding("r", "refresh", N_("刷新"), tooltip=N_("重新读取五个面板"), id="dashboard.refresh", show=False),
         Binding("u", "app.switch_user", N_("切换用户"), tooltip=N_("以另一个用户身份使用"), id="dashboard.user"),
     ]
@@ -66,14 +67,18 @@ class DashboardScreen(WorkScreen):
         self._show_cases(view)
 
     def _show_todo(self, view: DashboardView) -> None:
-        # The count leads, so a long label (English) wraps without separating it from its number.
+        # Only kinds with something pending are listed, most urgent kinds first (the service's order);
+        # the count leads, so a long label (English) wraps without separating it from its number.
         options = []
         for t in view.todo:
-            line = Text(f"{t.count:>3}  ", style="bold cyan" if t.count else "dim")
-            line.append(t.label, style="" if t.count else "dim")
-            if t.count and t.screen:
+            if not t.count:
+                continue
+            line = Text(f"{t.count:>3}  ", style="bold cyan").append(t.label)
+            if t.screen:
                 line.append(" ›", style="dim")
-            options.append(Option(line, id=t.key, disabled=t.screen is None and t.count == 0))
+            options.append(Option(line, id=t.key))
+        if not options:
+            options.append(Option(Text(_("没有待办事项"), style="dim"), id="none", disabled=True))
         self._refill(self.query_one("#todo", OptionList), options)
         total = sum(t.count for t in view.todo)
         self.query_one("#todo-panel").border_title = _("待办事项") + f" ({total})"
@@ -156,8 +161,8 @@ class DashboardScreen(WorkScreen):
             return
         if event.option_list.id == "todo":
             item = next(t for t in self.view.todo if t.key == event.option.id)
-            if item.screen == "tasks" and item.filter:
-                self.wb_app.action_open("tasks", status=item.filter)
+            if item.screen in ("tasks", "orders") and item.filter:
+                self.wb_app.action_open(item.screen, status=item.filter)
             elif item.screen:
                 self.wb_app.action_open(item.screen)
         elif event.option_list.id == "steps":

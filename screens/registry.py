@@ -18,6 +18,17 @@ def _factories() -> dict[str, Callable[..., Screen]]:
     from screens.task_detail import TaskDetailScreen
     from screens.task_form import TaskFormScreen
     from screens.tasks import TasksScreen
+    from screens.complaints import ComplaintsScreen
+    from screens.exclusive_pool import ExclusivePoolScreen
+    from screens.income import IncomeScreen
+    from screens.intents import IntentsScreen
+    from screens.order_detail import OrderDetailScreen
+    from screens.orders import OrdersScreen
+    from screens.preselect import PreselectScreen
+    from screens.record import RecordScreen
+    from screens.stock_plan_form import StockPlanFormScreen
+    from screens.stock_plans import StockPlansScreen
+    from screens.stock_reviews import StockReviewsScreen
 
     return {
         "funds": FundsScreen,
@@ -29,11 +40,22 @@ def _factories() -> dict[str, Callable[..., Screen]]:
         "tasks": TasksScreen,
         "task_detail": TaskDetailScreen,
         "disputes": DisputesScreen,
+        "preselect": PreselectScreen,
+        "exclusive_pool": ExclusivePoolScreen,
+        "intents": IntentsScreen,
+        "orders": OrdersScreen,
+        "order_detail": OrderDetailScreen,
+        "stock_plans": StockPlansScreen,
+        "stock_plan_form": StockPlanFormScreen,
+        "stock_reviews": StockReviewsScreen,
+        "complaints": ComplaintsScreen,
+        "income": IncomeScreen,
+        "record": RecordScreen,
     }
 
 
 # Screens that need a record to show: not reachable from the palette on their own.
-NEEDS_ARGUMENT = frozenset({"creator_profile", "task_form", "task_detail"})
+NEEDS_ARGUMENT = frozenset({"creator_profile", "task_form", "task_detail", "order_detail"})
 
 
 def available() -> frozenset[str]:

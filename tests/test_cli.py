@@ -41,8 +41,9 @@ def test_demo_is_idempotent_and_gives_the_same_figures(tmp_path):
     second = run("dashboard", "show", "--as", "m.shanwei", "--json", db=db)
     assert first.returncode == 0 and first.stdout == second.stdout
     figures = {f["key"]: f["value"] for f in json.loads(first.stdout)["figures"]}
-    # ¥90,000 topped up; five tasks frozen ¥35,000; a dispute ruled ¥1,800 to the creator, ¥4,200 back.
-    assert figures["available"] == "¥59,200.00" and figures["frozen"] == "¥24,000.00"
+    # ¥90,000 topped up; five tasks froze ¥35,000 (a dispute ruled ¥1,800 to the creator, ¥4,200 back);
+    # orders hold ¥300 + ¥300 + ¥5,000 (a fourth, overdue, was refunded).
+    assert figures["available"] == "¥53,600.00" and figures["frozen"] == "¥29,600.00"
 
 
 def test_demo_if_missing_keeps_an_existing_store(tmp_path):

@@ -64,7 +64,7 @@ async def test_top_up_form_names_the_bad_field_then_the_dashboard_follows(demo):
     app = WorkbenchApp(demo, demo.sign_in("m.shanwei"))
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        assert "¥59,200.00" in _painted(app)
+        assert "¥53,600.00" in _painted(app)
         await pilot.press("f")
         await settle(pilot)
         await pilot.press("t")
@@ -84,7 +84,7 @@ async def test_top_up_form_names_the_bad_field_then_the_dashboard_follows(demo):
         assert "¥1,000.00" in [str(c) for c in tops.get_row_at(0)]
         await pilot.press("escape")
         await settle(pilot)
-        assert "¥60,200.00" in _painted(app)
+        assert "¥54,600.00" in _painted(app)
 
 
 async def test_support_confirms_a_transfer_and_the_to_do_count_drops(demo):
@@ -158,11 +158,11 @@ async def test_changes_made_by_another_process_reach_the_dashboard(demo_path):
         app.POLL_SECONDS = 0.2
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(pilot)
-            assert "¥59,200.00" in _painted(app)
+            assert "¥53,600.00" in _painted(app)
             other.run(funds.top_up, other.sign_in("m.shanwei"), funds.TopUpCmd.parse(amount="800"))
             await pilot.pause(0.6)
             await settle(pilot)
-            assert "¥60,000.00" in _painted(app)
+            assert "¥54,400.00" in _painted(app)
     finally:
         ui_store.close()
         other.close()

@@ -22,7 +22,7 @@ class GuideStep(_Text):
     role: str = Field(pattern="^(merchant|creator|agency|support)$")
     title_zh: str
     title_en: str
-    done: str = Field(pattern=r"^(verified|action:[a-z_]+\.[a-z_]+)$")
+    done: str = Field(pattern=r"^(verified|action:[a-z_]+\.[a-z_]+(\|[a-z_]+\.[a-z_]+)*)$")
     screen: str | None = None
     help: str | None = None
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from workbench.bootstrap import Workbench
 from workbench.clock import FixedClock
 from workbench.paths import data_dir
-from workbench.services import disputes, funds, products, tasks, transitions, users
+from workbench.services import disputes, funds, orders, products, selection, stock, tasks, transitions, users
 from workbench.services.base import SYSTEM, Actor, audit, notify
 from workbench.store.models import AuditEntry, User
 from workbench.store.uow import UnitOfWork
@@ -82,6 +82,90 @@ def _step(wb: Workbench, actors: dict[str, Actor], task_id: int, e: dict[str, An
         raise ValueError(f"unknown demo step {do!r}")
 
 
+def _flow_a(wb: Workbench, actors: dict[str, Actor], anchor: datetime, events: list[dict[str, Any]]) -> None:
+    """Flow A's demo history, in time order, every step through its use case."""
+    from workbench.domain.money import Money
+    from workbench.store.models import CoopOrder, Product
+
+    def product_id(name: str) -> int:
+        with wb.uow(read_only=True) as uow:
+            return uow.session.scalar(select(Product.id).where(Product.name == name))
+
+    keys: dict[str, int] = {}
+    for e in sorted(events, key=lambda e: _when(anchor, e)):
+        wb.clock.at = _when(anchor, e)
+        local = wb.clock.at.astimezone(ZoneInfo("Asia/Shanghai"))
+        do = e["do"]
+        if do == "quote":
+            wb.run(selection.publish_quote, actors[e["who"]], selection.PublishQuote(quote=e["quote"]))
+        elif do == "cart":
+            wb.run(selection.add_to_cart, actors[e["who"]], selection.ProductRef(product_id=product_id(e["product"])))
+        elif do == "submit":
+            wb.run(selection.submit_to_pool, actors[e["who"]], selection.SubmitToPool.parse(
+                product_id=product_id(e["product"]), creator_id=actors[e["creator"]].id, daily_price=e["daily"],
+                live_price=e["live"], commission_rate=e["rate"]))
+        elif do == "invite":
+            creator = actors[e["who"]]
+            pool = {v.product_id: v.id for v in wb.run(selection.exclusive_pool, creator)}
+            keys[e["key"]] = wb.run(orders.invite, creator, orders.Invite(
+                item_ids=[pool[product_id(n)] for n in e["products"]]))
+        elif do in ("pay", "accept", "ship", "schedule", "complain"):
+            oid = keys[e["order"]]
+            with wb.uow(read_only=True) as uow:
+                o = uow.session.get(CoopOrder, oid)
+                merchant = next(a for a in actors.values() if a.id == o.merchant_id)
+                creator = next(a for a in actors.values() if a.id == o.creator_id)
+            if do == "pay":
+                wb.run(orders.pay, merchant, orders.OrderRef(order_id=oid))
+            elif do == "accept":
+                wb.run(orders.accept, creator, orders.OrderRef(order_id=oid))
+            elif do == "ship":
+                wb.run(orders.ship_sample, merchant, orders.ShipSample(order_id=oid, tracking=e["tracking"]))
+            elif do == "schedule":
+                live = (local + timedelta(days=e["live_in_days"])).replace(hour=20, minute=0)
+                wb.run(orders.schedule, creator, orders.Schedule(order_id=oid, live_at=live.strftime("%Y-%m-%d %H:%M")))
+            else:
+                wb.run(orders.complain, merchant, orders.Complain(order_id=oid, reason=e["reason"]))
+        elif do == "plan":
+            live = (local + timedelta(days=e["live_in_days"])).replace(hour=20, minute=0)
+            keys[e["key"]] = wb.run(stock.submit_plan, actors[e["who"]], stock.SubmitPlan(
+                live_at=live.strftime("%Y-%m-%d %H:%M"), product_ids=[product_id(n) for n in e["products"]]))
+        elif do == "review":
+            wb.run(stock.review_plan, actors[e["who"]], stock.ReviewPlan(
+                plan_id=keys[e["plan"]], approve=e["approve"], reason=e.get("reason", "")))
+        elif do in ("start_live", "end_live"):
+            plan = keys[e["plan"]]
+            owner = next(p for p in actors.values() if p.role is not None and p.role.value == "creator"
+                         and any(v.id == plan for v in wb.run(stock.list_plans, p)))
+            if do == "start_live":
+                wb.run(stock.start_live, owner, stock.PlanRef(plan_id=plan))
+            else:
+                wb.run(stock.end_live, owner, stock.EndLive(
+                    plan_id=plan, shown_product_ids=[product_id(n) for n in e["shown"]]))
+        elif do == "sales":
+            wb.run(_record_sales, actors[e["creator"]].id, product_id(e["product"]), e["count"],
+                   Money.of(e["paid"]).cents)
+        elif do == "tick":
+            wb.run(transitions.apply_due, SYSTEM)
+        else:
+            raise ValueError(f"unknown demo event {do!r}")
+
+
+def _record_sales(uow: UnitOfWork, creator_id: int, product_id: int, count: int, paid_cents: int) -> None:
+    """Consumer orders placed in a creator's live (simulated for the demo), a minute apart."""
+    from datetime import timedelta as _td
+
+    from workbench.store.models import ExclusiveItem, Product, Sale
+
+    product = uow.session.get(Product, product_id)
+    rate = uow.session.scalar(select(ExclusiveItem.commission_rate).where(
+        ExclusiveItem.product_id == product_id, ExclusiveItem.creator_id == creator_id)) or product.commission_rate
+    for i in range(count):
+        uow.session.add(Sale(product_id=product_id, creator_id=creator_id, merchant_id=product.merchant_id,
+                             paid_cents=paid_cents, commission_rate=rate, paid_at=uow.now + _td(minutes=i)))
+    uow.commit()
+
+
 def load_demo(wb: Workbench, anchor: datetime) -> dict[str, int]:
     """Fill an empty store with the demo data; every record goes through a use case."""
     clock = wb.clock
@@ -132,6 +216,7 @@ def load_demo(wb: Workbench, anchor: datetime) -> dict[str, int]:
             clock.advance(hours=3)
             wb.run(funds.decide_top_up, actors[decider], funds.DecideTopUp.parse(
                 top_up_id=view.id, approve="confirm_by" in e, note=e.get("note", "")))
+    _flow_a(wb, actors, anchor, _read("flow_a.toml").get("a", []))
     clock.at = anchor
     wb.run(transitions.apply_due, SYSTEM)
     wb.run(_mark)

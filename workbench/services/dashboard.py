@@ -18,9 +18,12 @@ from workbench.domain.roles import Role
 from workbench.i18n import _, pick
 from workbench.services import funds, ledger, notifications
 from workbench.services.base import Actor, read_only
+from workbench.domain.orders import OPEN as OPEN_ORDERS
 from workbench.domain.tasks import TaskStatus, TaskSub
+from workbench.services.income import estimate
 from workbench.store.models import (
-    Account, Agency, AuditEntry, Creator, Dispute, Journal, LiveTask, Posting, Product, Shop, User,
+    Account, Agency, AuditEntry, Complaint, CoopOrder, Creator, Dispute, Intent, Journal, LiveTask, Posting,
+    Product, Sale, Shop, StockPlan, User,
 )
 from workbench.store.uow import UnitOfWork
 
@@ -154,13 +157,65 @@ def _todo_disputes(uow: UnitOfWork, actor: Actor) -> TodoItem:
     return TodoItem("disputes", _("待裁决的争议"), n, "disputes")
 
 
+def _count_orders(uow: UnitOfWork, *where) -> int:
+    return uow.session.scalar(select(func.count()).select_from(CoopOrder).where(*where)) or 0
+
+
+def _order_todo(key: str, label: str, column, status: str) -> TodoSource:
+    def source(uow: UnitOfWork, actor: Actor) -> TodoItem:
+        n = _count_orders(uow, column == actor.id, CoopOrder.status == status)
+        return TodoItem(key, label, n, "orders", status)
+    source.__name__ = f"_todo_{key}"
+    return source
+
+
+def _todo_intents(uow: UnitOfWork, actor: Actor) -> TodoItem:
+    n = uow.session.scalar(select(func.count()).select_from(Intent).where(
+        Intent.merchant_id == actor.id, Intent.status == "open")) or 0
+    return TodoItem("intents", _("主播选品意向"), n, "intents")
+
+
+def _todo_complainable(uow: UnitOfWork, actor: Actor) -> TodoItem:
+    n = _count_orders(uow, CoopOrder.merchant_id == actor.id, CoopOrder.status == "overdue",
+                      CoopOrder.id.not_in(select(Complaint.order_id)))
+    return TodoItem("overdue_orders", _("逾期订单 (可投诉)"), n, "orders", "overdue")
+
+
+def _todo_deliveries(uow: UnitOfWork, actor: Actor) -> TodoItem:
+    n = _count_orders(uow, CoopOrder.creator_id == actor.id, CoopOrder.status.in_(["scheduled", "confirmed"]))
+    return TodoItem("deliveries_due", _("待交付的订单"), n, "orders")
+
+
+def _todo_my_plans(uow: UnitOfWork, actor: Actor) -> TodoItem:
+    n = uow.session.scalar(select(func.count()).select_from(StockPlan).where(
+        StockPlan.creator_id == actor.id, StockPlan.status == "submitted")) or 0
+    return TodoItem("plans_in_review", _("审核中的备货单"), n, "stock_plans")
+
+
+def _todo_review_plans(uow: UnitOfWork, actor: Actor) -> TodoItem:
+    n = uow.session.scalar(select(func.count()).select_from(StockPlan).where(StockPlan.status == "submitted")) or 0
+    return TodoItem("plans_to_review", _("待审核的备货单"), n, "stock_reviews")
+
+
+def _todo_complaints(uow: UnitOfWork, actor: Actor) -> TodoItem:
+    n = uow.session.scalar(select(func.count()).select_from(Complaint).where(Complaint.status == "open")) or 0
+    return TodoItem("complaints", _("待处理的投诉"), n, "complaints")
+
+
 TODO: dict[Role, list[TodoSource]] = {
-    Role.MERCHANT: [_todo_tasks_to_check, _todo_tasks_waiting, _todo_my_disputes, _todo_my_pending_top_ups,
+    Role.MERCHANT: [_order_todo("invitations", _("待确认的邀约"), CoopOrder.merchant_id, "invited"),
+                    _order_todo("samples_to_ship", _("待寄样"), CoopOrder.merchant_id, "accepted"),
+                    _todo_intents, _todo_complainable,
+                    _todo_tasks_to_check, _todo_tasks_waiting, _todo_my_disputes, _todo_my_pending_top_ups,
                     _todo_notifications],
-    Role.CREATOR: [_todo_tasks_to_accept, _todo_lives_today, _todo_lives_later, _todo_my_disputes,
+    Role.CREATOR: [_order_todo("orders_to_accept", _("待接的订单"), CoopOrder.creator_id, "paid"),
+                   _order_todo("lives_to_schedule", _("待排期 (5 天内)"), CoopOrder.creator_id, "sample_shipped"),
+                   _todo_deliveries, _todo_my_plans,
+                   _todo_tasks_to_accept, _todo_lives_today, _todo_lives_later, _todo_my_disputes,
                    _todo_notifications],
     Role.AGENCY: [_todo_notifications],
-    Role.SUPPORT: [_todo_disputes, _todo_review_top_ups, _todo_unverified, _todo_notifications],
+    Role.SUPPORT: [_todo_review_plans, _todo_complaints, _todo_disputes, _todo_review_top_ups, _todo_unverified,
+                   _todo_notifications],
 }
 
 
@@ -187,8 +242,11 @@ def _spend(uow: UnitOfWork, actor: Actor) -> int:
             .join(Journal, Journal.id == Posting.journal_id)
             .join(Account, Account.id == Posting.account_id)
             .where(Account.owner_id != actor.id, Account.kind == AccountKind.AVAILABLE.value,
-                   Posting.amount_cents > 0, Journal.ref_type == "task",
-                   Journal.ref_id.in_(select(LiveTask.id).where(LiveTask.merchant_id == actor.id))))
+                   Posting.amount_cents > 0,
+                   ((Journal.ref_type == "task")
+                    & Journal.ref_id.in_(select(LiveTask.id).where(LiveTask.merchant_id == actor.id)))
+                   | ((Journal.ref_type == "order")
+                      & Journal.ref_id.in_(select(CoopOrder.id).where(CoopOrder.merchant_id == actor.id)))))
     return uow.session.scalar(stmt) or 0
 
 
@@ -199,6 +257,8 @@ def _figures(uow: UnitOfWork, actor: Actor) -> list[Figure]:
     if actor.role is Role.MERCHANT:
         active = _count_tasks(uow, LiveTask.merchant_id == actor.id, LiveTask.status.in_(
             [TaskStatus.PENDING.value, TaskStatus.IN_PROGRESS.value, TaskStatus.DISPUTED.value]))
+        active += _count_orders(uow, CoopOrder.merchant_id == actor.id, CoopOrder.status.in_(
+            [s.value for s in OPEN_ORDERS]))
         return [
             Figure("available", _("可用余额"), format_money(available)),
             Figure("frozen", _("冻结金额"), format_money(frozen)),
@@ -210,10 +270,16 @@ def _figures(uow: UnitOfWork, actor: Actor) -> list[Figure]:
                                  LiveTask.status == TaskStatus.COMPLETED.value)
         dropped = _count_tasks(uow, LiveTask.creator_id == actor.id, LiveTask.sub_status.in_(
             [TaskSub.CREATOR_CANCELLED.value, TaskSub.TIMED_OUT.value]))
+        completed += _count_orders(uow, CoopOrder.creator_id == actor.id, CoopOrder.status == "delivered")
+        dropped += _count_orders(uow, CoopOrder.creator_id == actor.id, CoopOrder.status == "overdue")
+        month = _month_start(uow, actor)
+        commission = sum(estimate(paid, r) for paid, r in s.execute(
+            select(Sale.paid_cents, Sale.commission_rate).where(Sale.creator_id == actor.id, Sale.paid_at >= month)))
         return [
-            Figure("income_month", _("本月收入"), format_money(_income_since(uow, actor, _month_start(uow, actor)))),
+            Figure("income_month", _("本月收入"), format_money(_income_since(uow, actor, month))),
+            Figure("commission_month", _("本月预估佣金"), format_money(commission)),
             Figure("available", _("可用余额"), format_money(available)),
-            Figure("completed", _("完成任务"), str(completed)),
+            Figure("completed", _("完成合作"), str(completed)),
             Figure("fulfilment", _("履约率"), percent(completed, completed + dropped)),
         ]
     if actor.role is Role.AGENCY:
@@ -266,7 +332,8 @@ def _steps(uow: UnitOfWork, actor: Actor, screens: frozenset[str]) -> list[Step]
     for st in content.guide():
         if st.role != role:
             continue
-        done = _admitted(uow, actor) if st.done == "verified" else st.done[7:] in done_actions
+        done = (_admitted(uow, actor) if st.done == "verified"
+                else any(a in done_actions for a in st.done[7:].split("|")))
         steps.append(Step(pick(st.title_zh, st.title_en), done,
                           st.screen if st.screen in screens else None, st.help))
     return steps
@@ -319,6 +386,14 @@ def completed_tasks(uow: UnitOfWork, creator_ids: list[int]) -> dict[int, int]:
     return totals
 
 
+def _delivered_orders(uow: UnitOfWork, ids: list[int]) -> dict[int, int]:
+    if not ids:
+        return {}
+    rows = uow.session.execute(select(CoopOrder.creator_id, func.count()).where(
+        CoopOrder.creator_id.in_(ids), CoopOrder.status == "delivered").group_by(CoopOrder.creator_id))
+    return {cid: n for cid, n in rows}
+
+
 def _completed_live_tasks(uow: UnitOfWork, ids: list[int]) -> dict[int, int]:
     if not ids:
         return {}
@@ -327,7 +402,8 @@ def _completed_live_tasks(uow: UnitOfWork, ids: list[int]) -> dict[int, int]:
     return {cid: n for cid, n in rows}
 
 
-COMPLETED_COUNTERS: list[Callable[[UnitOfWork, list[int]], dict[int, int]]] = [_completed_live_tasks]
+COMPLETED_COUNTERS: list[Callable[[UnitOfWork, list[int]], dict[int, int]]] = [
+    _completed_live_tasks, _delivered_orders]
 
 
 def _product_recommendations(uow: UnitOfWork, actor: Actor) -> list[Recommendation]:

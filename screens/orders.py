@@ -1,0 +1,76 @@
+"""Cooperation orders (直播通订单): the list by status, one page at a time."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.binding import Binding
+
+from screens.base import TableScreen
+from workbench.domain.formatting import local_time
+from workbench.domain.money import format_money
+from workbench.domain.orders import OrderStatus
+from workbench.domain.roles import Role
+from workbench.i18n import N_, _
+from workbench.services import orders
+
+STYLE = {"invited": "yellow", "paid": "yellow", "accepted": "cyan", "sample_shipped": "cyan", "scheduled": "cyan",
+         "confirmed": "cyan", "delivered": "green", "overdue": "red", "closed": "dim", "declined": "dim"}
+
+
+class OrdersScreen(TableScreen):
+    TITLE_TEXT = N_("直播通订单")
+    HINT = N_("Enter 详情 · f 筛选 · PgDn 下一页")
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", N_("返回"), tooltip=N_("回到工作台"), id="orders.back"),
+        Binding("f", "focus_filter", N_("筛选"), tooltip=N_("按状态筛选"), id="orders.filter"),
+        Binding("pagedown,ctrl+n", "next_page", N_("下一页"), tooltip=N_("更早的订单"), id="orders.next"),
+        Binding("pageup,ctrl+b", "first_page", N_("第一页"), tooltip=N_("回到最新的订单"), id="orders.first"),
+    ]
+
+    def __init__(self, status: str | None = None) -> None:
+        super().__init__(status)
+        self.pages: list[int | None] = [None]
+
+    def filter_choices(self) -> list[tuple[str, str]]:
+        return [(s.label, s.value) for s in OrderStatus]
+
+    def on_select_changed(self, event) -> None:
+        self.pages = [None]
+        super().on_select_changed(event)
+
+    def fetch(self) -> list[orders.OrderRow]:
+        query = orders.OrderQuery(status=self.filter_value(), after_id=self.pages[-1])
+        return self.wb_app.wb.run(orders.list_orders, self.wb_app.actor, query)
+
+    def columns(self) -> tuple[str, ...]:
+        role = self.wb_app.actor.role
+        party = (_("主播"),) if role is Role.MERCHANT else (_("商家"),) if role is Role.CREATOR else (_("商家"), _("主播"))
+        return ("#", *party, _("商品"), _("报价"), _("状态"), _("截止"))
+
+    def cells(self, r: orders.OrderRow) -> tuple:
+        role = self.wb_app.actor.role
+        party = (r.creator,) if role is Role.MERCHANT else (r.merchant,) if role is Role.CREATOR else (r.merchant, r.creator)
+        due = local_time(r.due_at, self.wb_app.actor.zone) if r.due_at else ""
+        return (str(r.id), *party, r.products, format_money(r.quote_cents), Text(r.state, style=STYLE.get(r.status, "")),
+                due)
+
+    def show(self, rows) -> None:
+        super().show(rows)
+        self.query_one("#table-panel").border_title = _("直播通订单") + " · " + _("第 {n} 页").format(n=len(self.pages))
+
+    def action_open_row(self) -> None:
+        r = self.current()
+        if r is not None:
+            self.wb_app.action_open("order_detail", order_id=r.id)
+
+    def action_focus_filter(self) -> None:
+        self.query_one("#filter").focus()
+
+    def action_next_page(self) -> None:
+        if len(self.rows) == orders.PAGE:
+            self.pages.append(self.rows[-1].id)
+            self.reload()
+
+    def action_first_page(self) -> None:
+        self.pages = [None]
+        self.reload()

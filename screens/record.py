@@ -1,0 +1,46 @@
+"""The cooperation record (我的直播通数据): three rates, their definitions, and any freeze."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.widgets import Footer, Header, Static
+
+from screens.base import WorkScreen
+from screens.widgets.panel import Panel
+from workbench.i18n import N_, _
+from workbench.services import orders
+
+
+class RecordScreen(WorkScreen):
+    BINDINGS = [Binding("escape", "app.pop_screen", N_("返回"), tooltip=N_("回到工作台"), id="record.back")]
+    DEFAULT_CSS = "RecordScreen #record-panel { margin: 0 1; height: 1fr; }"
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Panel(_("我的直播通数据"), VerticalScroll(Static(id="record")), id="record-panel")
+        yield Footer()
+
+    def fetch(self) -> orders.RecordView:
+        return self.wb_app.wb.run(orders.cooperation_record, self.wb_app.actor)
+
+    def show(self, r: orders.RecordView) -> None:
+        grid = Table.grid(padding=(0, 3))
+        grid.add_column(style="dim")
+        grid.add_column(justify="right", style="bold")
+        for label, value in ((_("合作成功率"), r.success), (_("合作响应率"), r.response), (_("任务完成率"), r.completion)):
+            grid.add_row(label, value)
+        text = Text()
+        if r.frozen_reasons:
+            text.append(_("新的邀约与下单已冻结: ") + "; ".join(r.frozen_reasons) + "\n\n", style="bold red")
+        text.append(_("口径") + "\n", style="bold")
+        for d in r.definitions:
+            text.append(f"· {d}\n", style="dim")
+        counts = "  ".join(f"{k} {v}" for k, v in r.counts.items())
+        text.append("\n" + counts, style="dim")
+        from rich.console import Group
+
+        self.query_one("#record", Static).update(Group(grid, Text(""), text))
