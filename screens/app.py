@@ -66,11 +66,19 @@ class WorkbenchApp(App):
 
     # ---- navigation --------------------------------------------------------------------------
 
+    def screens_for_actor(self) -> frozenset[str]:
+        return registry.available_for(self.actor.role.value if self.actor and self.actor.role else None)
+
     def action_open(self, key: str, **kwargs: Any) -> None:
-        if self.actor is None or key not in registry.available():
+        if self.actor is None or key not in self.screens_for_actor():
             self.bell()
             return
         self.push_screen(registry.make(key, **kwargs))
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "open" and parameters and self.actor is not None:
+            return parameters[0] in self.screens_for_actor()
+        return True
 
     def action_home(self) -> None:
         if self.actor is not None:

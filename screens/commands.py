@@ -12,7 +12,6 @@ from workbench.i18n import _
 
 def palette_entries(app) -> list[tuple[str, str, Callable[[], None]]]:
     """(title, help, callback) for everything the current user can do from anywhere."""
-    from screens import registry
 
     if getattr(app, "actor", None) is None:
         return []
@@ -34,15 +33,8 @@ def palette_entries(app) -> list[tuple[str, str, Callable[[], None]]]:
         "income": (_("收入: 打开收入明细"), _("坑位费账单与预估佣金, 可导出 Excel")),
         "record": (_("合作数据: 我的直播通数据"), _("合作成功率、响应率、完成率")),
     }
-    role = app.actor.role.value if app.actor.role else ""
-    allowed = {"creator_square": ("merchant", "support"), "disputes": ("support",),
-               "preselect": ("creator",), "exclusive_pool": ("creator", "merchant"), "intents": ("merchant",),
-               "orders": ("creator", "merchant", "support"), "stock_plans": ("creator",),
-               "stock_plan_form": ("creator",), "stock_reviews": ("support",), "complaints": ("support",),
-               "income": ("creator",), "record": ("creator", "merchant")}
-    names = {k: v for k, v in names.items() if role in allowed.get(k, (role,))}
     entries = [(title, help_, partial(app.action_open, key))
-               for key, (title, help_) in names.items() if key in registry.available()]
+               for key, (title, help_) in names.items() if key in app.screens_for_actor()]
     from workbench.domain.roles import Role
 
     if app.actor.role is Role.MERCHANT:

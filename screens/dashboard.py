@@ -10,11 +10,9 @@ from textual.containers import Grid, VerticalScroll
 from textual.widgets import DataTable, Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
-from screens import registry
 from screens.base import WorkScreen
 from screens.widgets.panel import Panel
 from screens.widgets.table import fill_table
-from workbench.domain.roles import Role
 from workbench.i18n import N_, _
 from workbench.services import dashboard
 from workbench.services.dashboard import DashboardView
@@ -24,14 +22,17 @@ class DashboardScreen(WorkScreen):
     CSS_PATH = "dashboard.tcss"
     BINDINGS = [
         Binding("f", "app.open('funds')", N_("资金账户"), tooltip=N_("核心数据: 查看更多"), id="dashboard.funds"),
-        Binding("n", "app.open('notifications')", N_("通知"), tooltip=N_("打开通知"), id="dashboard.notifications"),
+        Binding("n", "app.open('notifications')", N_("通知"), tooltip=N_("打开通知"), id="dashboard.notifications",
+                show=False),
         Binding("h", "app.open('help')", N_("帮助中心"), tooltip=N_("操作指引: 查看更多"), id="dashboard.help"),
         Binding("s", "app.open('creator_square')", N_("主播广场"), tooltip=N_("平台推荐: 查看更多"),
                 id="dashboard.square"),
         Binding("t", "app.open('tasks')", N_("任务"), tooltip=N_("任务管理"), id="dashboard.tasks"),
         Binding("o", "app.open('orders')", N_("订单"), tooltip=N_("直播通订单"), id="dashboard.orders"),
         Binding("r", "refresh", N_("刷新"), tooltip=N_("重新读取五个面板"), id="dashboard.refresh", show=False),
-        Binding("u", "app.switch_user", N_("切换用户"), tooltip=N_("以另一个用户身份使用"), id="dashboard.user"),
+        Binding("u", "app.switch_user", N_("切换用户"), tooltip=N_("以另一个用户身份使用"), id="dashboard.user",
+                show=False),
+        Binding("p", "app.open('preselect')", N_("预选品"), tooltip=N_("平台推荐: 查看更多"), id="dashboard.preselect"),
     ]
 
     def __init__(self) -> None:
@@ -51,7 +52,7 @@ class DashboardScreen(WorkScreen):
         yield Footer()
 
     def fetch(self) -> DashboardView:
-        return self.wb_app.wb.run(dashboard.load_dashboard, self.wb_app.actor, registry.available())
+        return self.wb_app.wb.run(dashboard.load_dashboard, self.wb_app.actor, self.wb_app.screens_for_actor())
 
     def action_refresh(self) -> None:
         self.reload()
@@ -110,11 +111,6 @@ class DashboardScreen(WorkScreen):
             [str(r.ref_id) for r in view.recommendations])
         title = _("平台推荐 · 达人合作") if view.rec_kind == "creator" else _("平台推荐 · 热销商品")
         self.query_one("#recs-panel").border_title = title
-
-    def check_action(self, action: str, parameters: tuple) -> bool | None:
-        if action == "open" and parameters and parameters[0] == "creator_square":
-            return self.wb_app.actor is not None and self.wb_app.actor.role is not Role.CREATOR
-        return True
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         """"I want to cooperate" (我要合作): a recommended creator opens their profile page."""

@@ -39,7 +39,10 @@ class RecordScreen(WorkScreen):
         text.append(_("口径") + "\n", style="bold")
         for d in r.definitions:
             text.append(f"· {d}\n", style="dim")
-        counts = "  ".join(f"{k} {v}" for k, v in r.counts.items())
+        labels = {"delivered": _("已交付"), "overdue": _("已逾期"), "closed": _("已关闭"), "received": _("收到订单"),
+                  "answered": _("已处理"), "penalties": _("成立的投诉"), "invited": _("收到邀约"),
+                  "accepted": _("主播已接"), "shipped": _("已寄样")}
+        counts = "  ".join(f"{labels.get(k, k)} {v}" for k, v in r.counts.items())
         text.append("\n" + counts, style="dim")
         from rich.console import Group
 

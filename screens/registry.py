@@ -64,3 +64,20 @@ def available() -> frozenset[str]:
 
 def make(key: str, **kwargs: Any) -> Screen:
     return _factories()[key](**kwargs)
+
+
+# Which roles each screen is for; a screen not listed here is for every role.
+ROLES: dict[str, tuple[str, ...]] = {
+    "creator_square": ("merchant", "support"), "creator_profile": ("merchant", "support"),
+    "task_form": ("merchant",), "disputes": ("support",), "preselect": ("creator",),
+    "exclusive_pool": ("creator", "merchant"), "intents": ("merchant",),
+    "orders": ("creator", "merchant", "support"), "order_detail": ("creator", "merchant", "support"),
+    "tasks": ("creator", "merchant", "support"), "task_detail": ("creator", "merchant", "support"),
+    "stock_plans": ("creator",), "stock_plan_form": ("creator",), "stock_reviews": ("support",),
+    "complaints": ("support",), "income": ("creator",), "record": ("creator", "merchant"),
+}
+
+
+def available_for(role: str | None) -> frozenset[str]:
+    """The screens a user of `role` can open (links to others are not shown)."""
+    return frozenset(k for k in _factories() if role in ROLES.get(k, (role,)))

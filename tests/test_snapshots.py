@@ -89,3 +89,39 @@ class TestFlowB:
 
     def test_dispute_queue(self, snap_compare, demo_path):
         assert self._open(snap_compare, demo_path, "s.lin", "disputes")
+
+
+class TestFlowA:
+    """Flow A screens in Chinese at 120×40, and the order list at 80×24."""
+
+    @pytest.mark.parametrize("user, key, kwargs", [
+        ("c.xiaoyu", "preselect", {}),
+        ("c.xiaoyu", "exclusive_pool", {}),
+        ("m.qingyan", "exclusive_pool", {}),
+        ("m.shanwei", "intents", {}),
+        ("m.shanwei", "orders", {}),
+        ("m.qingyan", "order_detail", {"order_id": 1}),
+        ("c.xiaoyu", "stock_plans", {}),
+        ("c.tangtang", "stock_plan_form", {}),
+        ("s.lin", "stock_reviews", {}),
+        ("s.lin", "complaints", {}),
+        ("c.xiaoyu", "income", {}),
+        ("c.xiaoyu", "record", {}),
+    ], ids=["preselect", "pool-creator", "pool-merchant", "intents", "orders", "order-detail", "plans",
+            "plan-form", "reviews", "complaints", "income", "record"])
+    def test_screen(self, snap_compare, demo_path, user, key, kwargs):
+        assert TestFlowB._open(snap_compare, demo_path, user, key, **kwargs)
+
+    def test_orders_80x24(self, snap_compare, demo_path):
+        wb = open_store(demo_path)
+        try:
+            app = WorkbenchApp(wb, wb.sign_in("m.shanwei"))
+
+            async def go(pilot):
+                await settle(pilot)
+                app.action_open("orders")
+                await settle(pilot)
+
+            assert snap_compare(app, terminal_size=(80, 24), run_before=go)
+        finally:
+            wb.close()

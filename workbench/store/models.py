@@ -494,7 +494,85 @@ class Sale(Base):
     paid_cents: Mapped[int] = mapped_column(BigInteger)
     commission_rate: Mapped[Decimal] = mapped_column(Numeric(5, 4))
     paid_at: Mapped[datetime]
+    # The service-fee split, fixed when the consumer paid (bound to an agency or not at that moment).
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.user_id"))
+    fee_cents: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    platform_cents: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    creator_fee_cents: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    agency_fee_cents: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     __table_args__ = (
         CheckConstraint("paid_cents > 0", name="paid"),
         Index("ix_sales_creator_paid", "creator_id", "paid_at"),
     )
+
+
+# ---- agencies and live bases (机构 / 达人直播基地) --------------------------------------------
+
+class CreatorBinding(Base):
+    """An agency's binding of a creator (机构绑定达人): effective when the creator confirms."""
+
+    __tablename__ = "creator_bindings"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.user_id"))
+    creator_id: Mapped[int] = mapped_column(ForeignKey("creators.user_id"))
+    strong: Mapped[bool] = mapped_column(Boolean, default=False)
+    creator_share: Mapped[Decimal] = mapped_column(Numeric(5, 4))
+    status: Mapped[str] = mapped_column(String(16))
+    invited_at: Mapped[datetime]
+    confirmed_at: Mapped[datetime | None]
+    ended_at: Mapped[datetime | None]
+    __table_args__ = (
+        CheckConstraint("status IN ('invited','active','declined','ended')", name="status"),
+        CheckConstraint("creator_share >= 0 AND creator_share <= 1", name="share"),
+        Index("ix_creator_bindings_creator", "creator_id", "status"),
+        Index("ix_creator_bindings_agency", "agency_id", "status"),
+    )
+
+
+class StoreBinding(Base):
+    """An agency's binding of a store, type live base cooperation (直播基地合作)."""
+
+    __tablename__ = "store_bindings"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.user_id"))
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"))
+    kind: Mapped[str] = mapped_column(String(16), default="live_base")
+    status: Mapped[str] = mapped_column(String(16))
+    invited_at: Mapped[datetime]
+    confirmed_at: Mapped[datetime | None]
+    ended_at: Mapped[datetime | None]
+    __table_args__ = (
+        CheckConstraint("status IN ('invited','active','declined','ended')", name="status"),
+        Index("ix_store_bindings_store", "store_id", "status"),
+        Index("ix_store_bindings_agency", "agency_id", "status"),
+    )
+
+
+class BasePoolItem(Base):
+    """A product in a base's pool (基地货品池); `listed` products show on the base page."""
+
+    __tablename__ = "base_pool"
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.user_id"), primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), primary_key=True)
+    listed: Mapped[bool] = mapped_column(Boolean, default=True)
+    synced_at: Mapped[datetime]
+
+
+class SignIn(Base):
+    """A creator's sign-in (签到) at a base: the cooperation lasts until it is ended."""
+
+    __tablename__ = "sign_ins"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    creator_id: Mapped[int] = mapped_column(ForeignKey("creators.user_id"))
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.user_id"))
+    signed_in_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+    __table_args__ = (Index("ix_sign_ins_creator", "creator_id", "ended_at"),)
+
+
+class Secret(Base):
+    """Store-wide secrets (the key that signs sign-in tokens), created on first use."""
+
+    __tablename__ = "secrets"
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[str] = mapped_column(String(128))
