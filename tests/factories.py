@@ -38,6 +38,7 @@ def support(wb: Workbench, handle: str = "s.test") -> Actor:
 
 def product(wb: Workbench, owner: Actor, name: str = "面霜", category: str = "美妆", price: str = "99.00",
             **extra) -> products.ProductView:
+    """A product of `owner`'s store; `extra` overrides brand, experience_score and the rest."""
     store_id = wb.run(products.store_id_by_name, owner.id, f"{owner.handle} 旗舰店")
     values = dict(store_id=store_id, name=name, category=category, brand="青妍", price=price, sales=100,
                   commission_rate="0.20", experience_score="4.8", recommend_index=50)

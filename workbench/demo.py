@@ -12,7 +12,7 @@ from sqlalchemy import select
 from workbench.bootstrap import Workbench
 from workbench.clock import FixedClock
 from workbench.paths import data_dir
-from workbench.services import disputes, funds, orders, products, selection, stock, tasks, transitions, users
+from workbench.services import disputes, fees, funds, orders, products, selection, stock, tasks, transitions, users
 from workbench.services.base import SYSTEM, Actor, audit, notify
 from workbench.store.models import AuditEntry, User
 from workbench.store.uow import UnitOfWork
@@ -84,7 +84,6 @@ def _step(wb: Workbench, actors: dict[str, Actor], task_id: int, e: dict[str, An
 
 def _flow_a(wb: Workbench, actors: dict[str, Actor], anchor: datetime, events: list[dict[str, Any]]) -> None:
     """Flow A's demo history, in time order, every step through its use case."""
-    from workbench.domain.money import Money
     from workbench.store.models import CoopOrder, Product
 
     def product_id(name: str) -> int:
@@ -143,27 +142,14 @@ def _flow_a(wb: Workbench, actors: dict[str, Actor], anchor: datetime, events: l
                 wb.run(stock.end_live, owner, stock.EndLive(
                     plan_id=plan, shown_product_ids=[product_id(n) for n in e["shown"]]))
         elif do == "sales":
-            wb.run(_record_sales, actors[e["creator"]].id, product_id(e["product"]), e["count"],
-                   Money.of(e["paid"]).cents)
+            for i in range(e["count"]):   # consumer orders a minute apart, simulated by support staff
+                wb.run(fees.record_sale, actors["s.lin"], fees.RecordSale(
+                    product_id=product_id(e["product"]), creator_id=actors[e["creator"]].id, paid=e["paid"]))
+                wb.clock.advance(minutes=1)
         elif do == "tick":
             wb.run(transitions.apply_due, SYSTEM)
         else:
             raise ValueError(f"unknown demo event {do!r}")
-
-
-def _record_sales(uow: UnitOfWork, creator_id: int, product_id: int, count: int, paid_cents: int) -> None:
-    """Consumer orders placed in a creator's live (simulated for the demo), a minute apart."""
-    from datetime import timedelta as _td
-
-    from workbench.store.models import ExclusiveItem, Product, Sale
-
-    product = uow.session.get(Product, product_id)
-    rate = uow.session.scalar(select(ExclusiveItem.commission_rate).where(
-        ExclusiveItem.product_id == product_id, ExclusiveItem.creator_id == creator_id)) or product.commission_rate
-    for i in range(count):
-        uow.session.add(Sale(product_id=product_id, creator_id=creator_id, merchant_id=product.merchant_id,
-                             paid_cents=paid_cents, commission_rate=rate, paid_at=uow.now + _td(minutes=i)))
-    uow.commit()
 
 
 def load_demo(wb: Workbench, anchor: datetime) -> dict[str, int]:

@@ -47,6 +47,10 @@ def _templates() -> dict[str, str]:
         "order_overdue_creator": _("订单 #{order} 已逾期, 计入您的合作数据"),
         "complaint_ruled": _("订单 #{order} 的投诉已处理 ({outcome}): {ruling}"),
         "plan_approved": _("备货单 #{plan} 审核通过"),
+        "binding_invite": _("{agency} 邀请您绑定, 请确认"),
+        "store_binding_invite": _("{agency} 邀请 {store} 进行直播基地合作, 请确认"),
+        "binding_answered": _("{party} 已答复绑定邀请 ({outcome})"),
+        "base_signed_in": _("{creator} 在基地签到"),
         "plan_rejected": _("备货单 #{plan} 被驳回: {reason}"),
     }
 

@@ -96,3 +96,43 @@ def my_products(uow: UnitOfWork, actor: Actor) -> list[ProductView]:
         select(Product, Shop.name).join(Shop, Shop.id == Product.store_id)
         .where(Product.merchant_id == actor.id).order_by(Product.id.desc()))
     return [product_view(p, store) for p, store in rows]
+
+
+class UpdateProduct(Command):
+    """Change a product's brand, experience score or price; base pools follow at once."""
+
+    product_id: int
+    brand: str | None = Field(default=None, max_length=100)
+    experience_score: Decimal | None = Field(default=None, ge=0, le=5, decimal_places=1)
+    price: str | None = None
+
+    @field_validator("price")
+    @classmethod
+    def _price(cls, v: str | None) -> str | None:
+        if v is not None and not Money.of(v).is_positive():
+            raise DomainError(_("价格必须大于 0"), field="price")
+        return v
+
+
+def update_product(uow: UnitOfWork, actor: Actor, cmd: UpdateProduct) -> ProductView:
+    from workbench.services.agency import resync_for_store
+
+    require_role(actor, Role.MERCHANT)
+    p = uow.session.get(Product, cmd.product_id)
+    if p is None or (not actor.is_system and p.merchant_id != actor.id):
+        raise NotFound(_("没有这个商品: #{id}").format(id=cmd.product_id), field="product_id")
+    changes = {}
+    if cmd.brand is not None:
+        changes["brand"], p.brand = cmd.brand, cmd.brand
+    if cmd.experience_score is not None:
+        changes["experience_score"], p.experience_score = str(cmd.experience_score), cmd.experience_score
+    if cmd.price is not None:
+        p.price_cents = Money.of(cmd.price).cents
+        changes["price"] = p.price_cents
+    uow.session.flush()
+    resync_for_store(uow, p.store_id)
+    audit(uow, actor, "product.update", "product", p.id, **changes)
+    shop = uow.session.get(Shop, p.store_id)
+    view = product_view(p, shop.name if shop else "")
+    uow.commit()
+    return view
