@@ -32,6 +32,13 @@ def palette_entries(app) -> list[tuple[str, str, Callable[[], None]]]:
         "complaints": (_("投诉: 打开投诉队列"), _("处理逾期订单的投诉")),
         "income": (_("收入: 打开收入明细"), _("坑位费账单与预估佣金, 可导出 Excel")),
         "record": (_("合作数据: 我的直播通数据"), _("合作成功率、响应率、完成率")),
+        "bindings": (_("绑定: 主播与店铺"), _("邀请、分成比例、解除绑定")),
+        "binding_invites": (_("绑定邀请: 打开"), _("确认或拒绝机构/基地的邀请")),
+        "base_pool": (_("基地: 货品池与选品"), _("上架或下架基地商品")),
+        "sign_in_qr": (_("基地: 签到二维码"), _("主播扫码签到")),
+        "base_data": (_("基地: 基地数据"), _("按主播、按日的 GMV 与订单")),
+        "fee_calc": (_("服务费: 计算器"), _("平台、主播、机构各得多少")),
+        "base_page": (_("基地: 我的基地"), _("签到、基地商品、结束合作")),
     }
     entries = [(title, help_, partial(app.action_open, key))
                for key, (title, help_) in names.items() if key in app.screens_for_actor()]

@@ -33,6 +33,10 @@ class DashboardScreen(WorkScreen):
         Binding("u", "app.switch_user", N_("切换用户"), tooltip=N_("以另一个用户身份使用"), id="dashboard.user",
                 show=False),
         Binding("p", "app.open('preselect')", N_("预选品"), tooltip=N_("平台推荐: 查看更多"), id="dashboard.preselect"),
+        Binding("b", "app.open('bindings')", N_("绑定"), tooltip=N_("绑定主播与店铺"), id="dashboard.bindings"),
+        Binding("g", "app.open('base_pool')", N_("货品池"), tooltip=N_("基地货品池"), id="dashboard.base_pool"),
+        Binding("q", "app.open('sign_in_qr')", N_("签到码"), tooltip=N_("基地签到二维码"), id="dashboard.qr"),
+        Binding("d", "app.open('base_data')", N_("基地数据"), tooltip=N_("GMV 与订单"), id="dashboard.base_data"),
     ]
 
     def __init__(self) -> None:

@@ -18,7 +18,14 @@ def _factories() -> dict[str, Callable[..., Screen]]:
     from screens.task_detail import TaskDetailScreen
     from screens.task_form import TaskFormScreen
     from screens.tasks import TasksScreen
+    from screens.base_data import BaseDataScreen
+    from screens.base_page import BasePageScreen
+    from screens.base_pool import BasePoolScreen
+    from screens.binding_invites import BindingInvitesScreen
+    from screens.bindings import BindingsScreen
     from screens.complaints import ComplaintsScreen
+    from screens.fee_calc import FeeCalcScreen
+    from screens.sign_in_qr import SignInQRScreen
     from screens.exclusive_pool import ExclusivePoolScreen
     from screens.income import IncomeScreen
     from screens.intents import IntentsScreen
@@ -51,6 +58,13 @@ def _factories() -> dict[str, Callable[..., Screen]]:
         "complaints": ComplaintsScreen,
         "income": IncomeScreen,
         "record": RecordScreen,
+        "bindings": BindingsScreen,
+        "binding_invites": BindingInvitesScreen,
+        "base_pool": BasePoolScreen,
+        "sign_in_qr": SignInQRScreen,
+        "base_data": BaseDataScreen,
+        "fee_calc": FeeCalcScreen,
+        "base_page": BasePageScreen,
     }
 
 
@@ -75,6 +89,8 @@ ROLES: dict[str, tuple[str, ...]] = {
     "tasks": ("creator", "merchant", "support"), "task_detail": ("creator", "merchant", "support"),
     "stock_plans": ("creator",), "stock_plan_form": ("creator",), "stock_reviews": ("support",),
     "complaints": ("support",), "income": ("creator",), "record": ("creator", "merchant"),
+    "bindings": ("agency",), "binding_invites": ("creator", "merchant"), "base_pool": ("agency",),
+    "sign_in_qr": ("agency",), "base_data": ("agency",), "base_page": ("creator",),
 }
 
 

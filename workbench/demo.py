@@ -12,9 +12,9 @@ from sqlalchemy import select
 from workbench.bootstrap import Workbench
 from workbench.clock import FixedClock
 from workbench.paths import data_dir
-from workbench.services import disputes, fees, funds, orders, products, selection, stock, tasks, transitions, users
+from workbench.services import agency, disputes, fees, funds, orders, products, selection, stock, tasks, transitions, users
 from workbench.services.base import SYSTEM, Actor, audit, notify
-from workbench.store.models import AuditEntry, User
+from workbench.store.models import AuditEntry, Shop, User
 from workbench.store.uow import UnitOfWork
 
 DEMO_MARK = "demo.create"
@@ -146,10 +146,37 @@ def _flow_a(wb: Workbench, actors: dict[str, Actor], anchor: datetime, events: l
                 wb.run(fees.record_sale, actors["s.lin"], fees.RecordSale(
                     product_id=product_id(e["product"]), creator_id=actors[e["creator"]].id, paid=e["paid"]))
                 wb.clock.advance(minutes=1)
+        elif do == "invite_creator":
+            keys[e["key"]] = wb.run(agency.invite_creator, actors[e["who"]], agency.InviteCreator.parse(
+                creator_id=actors[e["creator"]].id, creator_share=e["share"], strong=e.get("strong", False)))
+        elif do in ("answer_creator", "answer_store"):
+            bid = keys[e["binding"]]
+            fn = agency.answer_creator_binding if do == "answer_creator" else agency.answer_store_binding
+            who = _binding_party(wb, actors, do, bid)
+            wb.run(fn, who, agency.Answer(binding_id=bid, accept=e["accept"]))
+        elif do == "invite_store":
+            with wb.uow(read_only=True) as uow:
+                store = uow.session.scalar(select(Shop.id).where(Shop.name == e["store"]))
+            keys[e["key"]] = wb.run(agency.invite_store, actors[e["who"]], agency.InviteStore(store_id=store))
+        elif do == "sign_in":
+            token = wb.run(agency.sign_in_token, actors[e["base"]])
+            wb.run(agency.base_sign_in, actors[e["creator"]], agency.SignInCmd(token=token))
         elif do == "tick":
             wb.run(transitions.apply_due, SYSTEM)
         else:
             raise ValueError(f"unknown demo event {do!r}")
+
+
+def _binding_party(wb: Workbench, actors: dict[str, Actor], kind: str, binding_id: int) -> Actor:
+    """Who answers a binding invitation: the creator, or the store's merchant."""
+    from workbench.store.models import CreatorBinding, StoreBinding
+
+    with wb.uow(read_only=True) as uow:
+        if kind == "answer_creator":
+            uid = uow.session.get(CreatorBinding, binding_id).creator_id
+        else:
+            uid = uow.session.get(Shop, uow.session.get(StoreBinding, binding_id).store_id).merchant_id
+    return next(a for a in actors.values() if a.id == uid)
 
 
 def load_demo(wb: Workbench, anchor: datetime) -> dict[str, int]:
@@ -202,7 +229,7 @@ def load_demo(wb: Workbench, anchor: datetime) -> dict[str, int]:
             clock.advance(hours=3)
             wb.run(funds.decide_top_up, actors[decider], funds.DecideTopUp.parse(
                 top_up_id=view.id, approve="confirm_by" in e, note=e.get("note", "")))
-    _flow_a(wb, actors, anchor, _read("flow_a.toml").get("a", []))
+    _flow_a(wb, actors, anchor, _read("flow_a.toml").get("a", []) + _read("agency.toml").get("a", []))
     clock.at = anchor
     wb.run(transitions.apply_due, SYSTEM)
     wb.run(_mark)

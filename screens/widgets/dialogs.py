@@ -74,7 +74,8 @@ class FormDialog(Dialog):
         except DomainError as exc:
             form.show_error(exc.field, exc.message)
             return
-        self.app.perform(use_case, cmd, done=self._finished,
+        args = () if cmd is None else (cmd,)
+        self.app.perform(use_case, *args, done=self._finished,
                          failed=lambda exc: form.show_error(exc.field, exc.message))
 
     def _finished(self, result: Any) -> None:

@@ -86,11 +86,15 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def make_token(base_id: int, issued_at: datetime, minutes: int, secret: bytes, nonce: str) -> str:
-    payload = {"base": base_id, "exp": int((issued_at + timedelta(minutes=minutes)).timestamp()), "n": nonce}
+def _mac(secret: bytes, body: str) -> str:
+    # 128 bits of HMAC-SHA256 keep the token short enough for a QR code a terminal can show.
+    return _b64(hmac.new(secret, body.encode(), hashlib.sha256).digest()[:16])
+
+
+def make_token(base_id: int, issued_at: datetime, minutes: int, secret: bytes) -> str:
+    payload = {"b": base_id, "e": int((issued_at + timedelta(minutes=minutes)).timestamp())}
     body = _b64(json.dumps(payload, separators=(",", ":"), sort_keys=True).encode())
-    mac = _b64(hmac.new(secret, body.encode(), hashlib.sha256).digest())
-    return f"WB1.{body}.{mac}"
+    return f"WB1.{body}.{_mac(secret, body)}"
 
 
 def read_token(token: str, secret: bytes, now: datetime) -> int:
@@ -99,11 +103,10 @@ def read_token(token: str, secret: bytes, now: datetime) -> int:
         version, body, mac = token.strip().split(".")
         if version != "WB1":
             raise ValueError
-        expected = _b64(hmac.new(secret, body.encode(), hashlib.sha256).digest())
-        if not hmac.compare_digest(expected, mac):
+        if not hmac.compare_digest(_mac(secret, body), mac):
             raise ValueError
         payload = json.loads(_unb64(body))
-        base, exp = int(payload["base"]), int(payload["exp"])
+        base, exp = int(payload["b"]), int(payload["e"])
     except (ValueError, KeyError, TypeError, json.JSONDecodeError):
         raise DomainError(_("签到码无效"), field="token") from None
     if now.timestamp() > exp:

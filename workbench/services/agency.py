@@ -410,8 +410,7 @@ def _secret(uow: UnitOfWork) -> bytes:
 def sign_in_token(uow: UnitOfWork, actor: Actor) -> str:
     """A signed token for the base's sign-in QR code, valid for the configured minutes."""
     _registered_agency(uow, actor)
-    token = make_token(actor.id, uow.now, uow.rules.agency.sign_in_token_minutes, _secret(uow),
-                       secrets.token_hex(4))
+    token = make_token(actor.id, uow.now, uow.rules.agency.sign_in_token_minutes, _secret(uow))
     uow.commit()   # the secret, the first time
     return token
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import Integer, func, select
 
 from workbench import content
 from workbench.domain.formatting import count, percent
@@ -22,8 +22,8 @@ from workbench.domain.orders import OPEN as OPEN_ORDERS
 from workbench.domain.tasks import TaskStatus, TaskSub
 from workbench.services.income import estimate
 from workbench.store.models import (
-    Account, Agency, AuditEntry, Complaint, CoopOrder, Creator, Dispute, Intent, Journal, LiveTask, Posting,
-    Product, Sale, Shop, StockPlan, User,
+    Account, Agency, AuditEntry, BasePoolItem, Complaint, CoopOrder, Creator, CreatorBinding, Dispute, Intent,
+    Journal, LiveTask, Posting, Product, Sale, Shop, SignIn, StockPlan, StoreBinding, User,
 )
 from workbench.store.uow import UnitOfWork
 
@@ -202,18 +202,42 @@ def _todo_complaints(uow: UnitOfWork, actor: Actor) -> TodoItem:
     return TodoItem("complaints", _("待处理的投诉"), n, "complaints")
 
 
+def _todo_bindings_sent(uow: UnitOfWork, actor: Actor) -> TodoItem:
+    n = (uow.session.scalar(select(func.count()).select_from(CreatorBinding).where(
+        CreatorBinding.agency_id == actor.id, CreatorBinding.status == "invited")) or 0) + (
+        uow.session.scalar(select(func.count()).select_from(StoreBinding).where(
+            StoreBinding.agency_id == actor.id, StoreBinding.status == "invited")) or 0)
+    return TodoItem("bindings_waiting", _("等待对方确认的绑定"), n, "bindings")
+
+
+def _todo_binding_invites(uow: UnitOfWork, actor: Actor) -> TodoItem:
+    if actor.role is Role.CREATOR:
+        n = uow.session.scalar(select(func.count()).select_from(CreatorBinding).where(
+            CreatorBinding.creator_id == actor.id, CreatorBinding.status == "invited")) or 0
+        return TodoItem("binding_invites", _("机构绑定邀请"), n, "binding_invites")
+    n = uow.session.scalar(select(func.count()).select_from(StoreBinding).join(Shop, Shop.id == StoreBinding.store_id)
+                           .where(Shop.merchant_id == actor.id, StoreBinding.status == "invited")) or 0
+    return TodoItem("binding_invites", _("直播基地合作邀请"), n, "binding_invites")
+
+
+def _todo_sign_ins_today(uow: UnitOfWork, actor: Actor) -> TodoItem:
+    n = uow.session.scalar(select(func.count()).select_from(SignIn).where(
+        SignIn.agency_id == actor.id, SignIn.ended_at.is_(None))) or 0
+    return TodoItem("signed_in", _("在基地签到的主播"), n, "base_data")
+
+
 TODO: dict[Role, list[TodoSource]] = {
     Role.MERCHANT: [_order_todo("invitations", _("待确认的邀约"), CoopOrder.merchant_id, "invited"),
                     _order_todo("samples_to_ship", _("待寄样"), CoopOrder.merchant_id, "accepted"),
-                    _todo_intents, _todo_complainable,
+                    _todo_intents, _todo_complainable, _todo_binding_invites,
                     _todo_tasks_to_check, _todo_tasks_waiting, _todo_my_disputes, _todo_my_pending_top_ups,
                     _todo_notifications],
     Role.CREATOR: [_order_todo("orders_to_accept", _("待接的订单"), CoopOrder.creator_id, "paid"),
                    _order_todo("lives_to_schedule", _("待排期 (5 天内)"), CoopOrder.creator_id, "sample_shipped"),
-                   _todo_deliveries, _todo_my_plans,
+                   _todo_deliveries, _todo_my_plans, _todo_binding_invites,
                    _todo_tasks_to_accept, _todo_lives_today, _todo_lives_later, _todo_my_disputes,
                    _todo_notifications],
-    Role.AGENCY: [_todo_notifications],
+    Role.AGENCY: [_todo_bindings_sent, _todo_sign_ins_today, _todo_notifications],
     Role.SUPPORT: [_todo_review_plans, _todo_complaints, _todo_disputes, _todo_review_top_ups, _todo_unverified,
                    _todo_notifications],
 }
@@ -283,9 +307,19 @@ def _figures(uow: UnitOfWork, actor: Actor) -> list[Figure]:
             Figure("fulfilment", _("履约率"), percent(completed, completed + dropped)),
         ]
     if actor.role is Role.AGENCY:
+        creators = s.scalar(select(func.count()).select_from(CreatorBinding).where(
+            CreatorBinding.agency_id == actor.id, CreatorBinding.status == "active")) or 0
+        stores = s.scalar(select(func.count()).select_from(StoreBinding).where(
+            StoreBinding.agency_id == actor.id, StoreBinding.status == "active")) or 0
+        pool = s.execute(select(func.count(), func.coalesce(func.sum(BasePoolItem.listed.cast(Integer)), 0))
+                         .where(BasePoolItem.agency_id == actor.id)).one()
+        share = s.scalar(select(func.coalesce(func.sum(Sale.agency_fee_cents), 0)).where(
+            Sale.agency_id == actor.id, Sale.paid_at >= uow.now - timedelta(days=30))) or 0
         return [
-            Figure("income_month", _("本月分成收入"), format_money(_income_since(uow, actor, _month_start(uow, actor)))),
-            Figure("available", _("可用余额"), format_money(available)),
+            Figure("creators", _("绑定主播"), str(creators)),
+            Figure("stores", _("绑定店铺"), str(stores)),
+            Figure("pool", _("基地货品 (上架/总数)"), f"{pool[1]}/{pool[0]}"),
+            Figure("fee_share", _("近 30 天机构分成"), format_money(share)),
         ]
     local = uow.now.astimezone(ZoneInfo(actor.zone))
     day_start = datetime.combine(local.date(), time(), ZoneInfo(actor.zone))
@@ -310,7 +344,12 @@ def _admitted(uow: UnitOfWork, actor: Actor) -> bool:
     """Admission (准入) of DOMAIN.md: the rule differs per role."""
     s = uow.session
     user = s.get(User, actor.id)
-    if user is None or not user.verified:
+    if user is None:
+        return False
+    if actor.role is Role.AGENCY:   # agencies: a registered business
+        a = s.get(Agency, actor.id)
+        return bool(a and a.registered)
+    if not user.verified:
         return False
     if actor.role is Role.MERCHANT:
         return bool(s.scalar(select(func.count()).select_from(Shop).where(
@@ -318,9 +357,6 @@ def _admitted(uow: UnitOfWork, actor: Actor) -> bool:
     if actor.role is Role.CREATOR:
         c = s.get(Creator, actor.id)
         return bool(c and c.level_v >= uow.rules.admission.creator_min_level_v)
-    if actor.role is Role.AGENCY:
-        a = s.get(Agency, actor.id)
-        return bool(a and a.registered)
     return True
 
 
