@@ -125,3 +125,28 @@ class TestFlowA:
             assert snap_compare(app, terminal_size=(80, 24), run_before=go)
         finally:
             wb.close()
+
+
+class TestAgency:
+    """Agency screens and the creator's base page, in Chinese at 120×40."""
+
+    @pytest.mark.parametrize("user, key", [
+        ("a.yunjin", None), ("a.yunjin", "bindings"), ("c.ahua", "binding_invites"), ("a.yunjin", "base_pool"),
+        ("a.yunjin", "sign_in_qr"), ("a.yunjin", "base_data"), ("m.shanwei", "fee_calc"), ("c.tangtang", "base_page"),
+    ], ids=["dashboard", "bindings", "invites", "pool", "qr", "data", "fee-calc", "base-page"])
+    def test_screen(self, snap_compare, demo_path, user, key):
+        if key == "sign_in_qr":   # a fixed signing key, so the token and its QR code are the same every run
+            from workbench.store.models import Secret
+            wb = open_store(demo_path)
+            with wb.uow() as uow:
+                uow.session.merge(Secret(name="sign_in", value="5a" * 32))
+                uow.commit()
+            wb.close()
+        if key is None:
+            wb = open_store(demo_path)
+            try:
+                assert snap_compare(WorkbenchApp(wb, wb.sign_in(user)), terminal_size=(120, 40), run_before=_ready)
+            finally:
+                wb.close()
+            return
+        assert TestFlowB._open(snap_compare, demo_path, user, key)
