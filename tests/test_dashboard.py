@@ -1,5 +1,7 @@
 """The dashboard's five panels are computed from the store and follow its changes."""
 
+import pytest
+
 from tests import factories
 from workbench.domain.roles import Role
 from workbench.i18n import set_language
@@ -109,3 +111,14 @@ def test_english_dashboard(demo):
     assert [f.label for f in view.figures] == ["Available", "Frozen", "Total paid out", "Active tasks"]
     assert view.steps[0].title == "Verification and admission"
     assert view.cases[0].title.isascii()
+
+
+@pytest.mark.parametrize("handle", ["m.shanwei", "c.xiaoyu", "a.yunjin", "s.lin"])
+def test_every_panel_label_is_english_in_english(demo, handle):
+    """Catches labels translated once at import time instead of when shown."""
+    set_language("en")
+    view = demo.run(dashboard.load_dashboard, demo.sign_in(handle), SCREENS)
+    cjk = lambda text: any("\u4e00" <= ch <= "\u9fff" for ch in text)  # noqa: E731
+    labels = [t.label for t in view.todo] + [f.label for f in view.figures] + [s.title for s in view.steps]
+    labels += list(view.rec_headers)
+    assert not [label for label in labels if cjk(label)]

@@ -399,20 +399,20 @@ def store_bindings(uow: UnitOfWork, actor: Actor) -> list[BindingView]:
 # ---- sign-in ------------------------------------------------------------------------------------
 
 def _secret(uow: UnitOfWork) -> bytes:
+    """The token-signing key, created (and committed) the first time any base needs it."""
     row = uow.session.get(Secret, "sign_in")
     if row is None:
         row = Secret(name="sign_in", value=secrets.token_hex(32))
         uow.session.add(row)
-        uow.session.flush()
+        uow.commit()
     return bytes.fromhex(row.value)
 
 
 def sign_in_token(uow: UnitOfWork, actor: Actor) -> str:
     """A signed token for the base's sign-in QR code, valid for the configured minutes."""
     _registered_agency(uow, actor)
-    token = make_token(actor.id, uow.now, uow.rules.agency.sign_in_token_minutes, _secret(uow))
-    uow.commit()   # the secret, the first time
-    return token
+    # Issuing a token changes nothing in the store (so open screens are not told to reload).
+    return make_token(actor.id, uow.now, uow.rules.agency.sign_in_token_minutes, _secret(uow))
 
 
 def base_sign_in(uow: UnitOfWork, actor: Actor, cmd: SignInCmd) -> BasePage:

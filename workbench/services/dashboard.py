@@ -15,7 +15,7 @@ from workbench.domain.formatting import count, percent
 from workbench.domain.ledger import AccountKind
 from workbench.domain.money import format_money, format_rate
 from workbench.domain.roles import Role
-from workbench.i18n import _, pick
+from workbench.i18n import N_, _, pick
 from workbench.services import funds, ledger, notifications
 from workbench.services.base import Actor, read_only
 from workbench.domain.orders import OPEN as OPEN_ORDERS
@@ -164,7 +164,7 @@ def _count_orders(uow: UnitOfWork, *where) -> int:
 def _order_todo(key: str, label: str, column, status: str) -> TodoSource:
     def source(uow: UnitOfWork, actor: Actor) -> TodoItem:
         n = _count_orders(uow, column == actor.id, CoopOrder.status == status)
-        return TodoItem(key, label, n, "orders", status)
+        return TodoItem(key, _(label), n, "orders", status)   # translated when shown, not at import
     source.__name__ = f"_todo_{key}"
     return source
 
@@ -227,13 +227,13 @@ def _todo_sign_ins_today(uow: UnitOfWork, actor: Actor) -> TodoItem:
 
 
 TODO: dict[Role, list[TodoSource]] = {
-    Role.MERCHANT: [_order_todo("invitations", _("待确认的邀约"), CoopOrder.merchant_id, "invited"),
-                    _order_todo("samples_to_ship", _("待寄样"), CoopOrder.merchant_id, "accepted"),
+    Role.MERCHANT: [_order_todo("invitations", N_("待确认的邀约"), CoopOrder.merchant_id, "invited"),
+                    _order_todo("samples_to_ship", N_("待寄样"), CoopOrder.merchant_id, "accepted"),
                     _todo_intents, _todo_complainable, _todo_binding_invites,
                     _todo_tasks_to_check, _todo_tasks_waiting, _todo_my_disputes, _todo_my_pending_top_ups,
                     _todo_notifications],
-    Role.CREATOR: [_order_todo("orders_to_accept", _("待接的订单"), CoopOrder.creator_id, "paid"),
-                   _order_todo("lives_to_schedule", _("待排期 (5 天内)"), CoopOrder.creator_id, "sample_shipped"),
+    Role.CREATOR: [_order_todo("orders_to_accept", N_("待接的订单"), CoopOrder.creator_id, "paid"),
+                   _order_todo("lives_to_schedule", N_("待排期 (5 天内)"), CoopOrder.creator_id, "sample_shipped"),
                    _todo_deliveries, _todo_my_plans, _todo_binding_invites,
                    _todo_tasks_to_accept, _todo_lives_today, _todo_lives_later, _todo_my_disputes,
                    _todo_notifications],
