@@ -44,6 +44,16 @@ def palette_entries(app) -> list[tuple[str, str, Callable[[], None]]]:
                for key, (title, help_) in names.items() if key in app.screens_for_actor()]
     from workbench.domain.roles import Role
 
+    # The actions of the screen in front, under its title: every key is also a command.
+    screen = app.screen
+    for binding in screen._bindings.key_to_bindings.values():
+        for b in binding:
+            if not b.description or b.action in ("app.pop_screen", "dismiss", "back"):
+                continue
+            if screen.check_action(b.action.split("(")[0], ()) is False:
+                continue
+            entries.append((b.description, b.tooltip or "", partial(app.call_later, screen.run_action, b.action)))
+
     if app.actor.role is Role.MERCHANT:
         entries.append((_("资金: 充值"), _("为任务账户充值"), app.action_top_up))
     entries.append((_("通知: 全部标为已读"), _("把全部通知标为已读"), app.action_read_all))

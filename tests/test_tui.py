@@ -166,3 +166,18 @@ async def test_changes_made_by_another_process_reach_the_dashboard(demo_path):
     finally:
         ui_store.close()
         other.close()
+
+
+async def test_the_palette_offers_the_actions_of_the_screen_in_front(demo):
+    from screens.commands import palette_entries
+
+    app = WorkbenchApp(demo, demo.sign_in("m.shanwei"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("f")
+        await settle(pilot)
+        entries = {t: c for t, _h, c in palette_entries(app)}
+        assert "充值" in entries and "确认到账" not in entries   # the support-only action is not offered
+        entries["充值"]()
+        await settle(pilot)
+        assert isinstance(app.screen, FormDialog)

@@ -43,6 +43,7 @@ class FormDialog(Dialog):
         self.note, self.consequence = note, consequence
         self.submit_label = submit or _("确认")
         self.danger, self.done = danger, done
+        self.busy = False   # a submission is on its way: Enter pressed again must not send it twice
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="-danger" if self.danger else ""):
@@ -67,6 +68,8 @@ class FormDialog(Dialog):
         self.submit()
 
     def submit(self) -> None:
+        if self.busy:
+            return
         form = self.query_one(Form)
         form.clear_errors()
         try:
@@ -75,10 +78,16 @@ class FormDialog(Dialog):
             form.show_error(exc.field, exc.message)
             return
         args = () if cmd is None else (cmd,)
-        self.app.perform(use_case, *args, done=self._finished,
-                         failed=lambda exc: form.show_error(exc.field, exc.message))
+        self.busy = True
+        self.app.perform(use_case, *args, done=self._finished, failed=self._failed)
+
+    def _failed(self, exc: DomainError) -> None:
+        self.busy = False
+        if self.is_attached:
+            self.query_one(Form).show_error(exc.field, exc.message)
 
     def _finished(self, result: Any) -> None:
+        self.busy = False
         self.dismiss(result)
         if self.done is not None:
             self.done(result)
