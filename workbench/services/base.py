@@ -89,3 +89,25 @@ def notify(uow: UnitOfWork, user_id: int, kind: str, *, screen: str | None = Non
         user_id=user_id, at=uow.now, kind=kind, screen=screen, ref_id=ref_id,
         params=json.dumps(params, ensure_ascii=False, default=str, sort_keys=True),
     ))
+
+
+def guarded_update(uow: UnitOfWork, row: Any, check: Callable[[], None], busy_message: str, **values: Any) -> None:
+    """Change `row` only if it is still as the caller read it (same version) and `check()` passes.
+
+    The conditional UPDATE is what makes an action safe when two processes race on one record:
+    exactly one wins; the other re-reads the row and gets the rule's own message for its new state.
+    """
+    from sqlalchemy import update
+
+    from workbench.domain.errors import Conflict
+
+    check()
+    model = type(row)
+    result = uow.session.execute(
+        update(model).where(model.id == row.id, model.version == row.version)
+        .values(version=row.version + 1, **values).execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        uow.session.refresh(row)
+        check()
+        raise Conflict(busy_message, field=model.__tablename__)
+    uow.session.refresh(row)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from pydantic import Field
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from workbench.domain.errors import Conflict, DomainError, NotFound
 from workbench.domain.formatting import parse_local_minute
@@ -18,7 +18,7 @@ from workbench.domain.orders import (
 from workbench.domain.roles import Role
 from workbench.i18n import _
 from workbench.services import ledger
-from workbench.services.base import Actor, Command, audit, notify, read_only, require_role
+from workbench.services.base import Actor, Command, audit, guarded_update, notify, read_only, require_role
 from workbench.services.selection import current_quote_row
 from workbench.store.models import (
     Complaint, CoopOrder, Creator, ExclusiveItem, Merchant, OrderProduct, Product,
@@ -134,16 +134,8 @@ def _own(uow: UnitOfWork, actor: Actor, order_id: int, role: Role) -> CoopOrder:
 
 def _move(uow: UnitOfWork, order: CoopOrder, action: str, status: OrderStatus, **values) -> None:
     """Conditional update: applies only if the order is still in the state the action starts from."""
-    check_allowed(action, order.status)
-    result = uow.session.execute(
-        update(CoopOrder).where(CoopOrder.id == order.id, CoopOrder.version == order.version)
-        .values(status=status.value, version=order.version + 1, **values)
-        .execution_options(synchronize_session=False))
-    if result.rowcount != 1:
-        uow.session.refresh(order)
-        check_allowed(action, order.status)
-        raise Conflict(_("订单刚被其他人修改, 请刷新后重试"), field="order")
-    uow.session.refresh(order)
+    guarded_update(uow, order, lambda: check_allowed(action, order.status), _("订单刚被其他人修改, 请刷新后重试"),
+                   status=status.value, **values)
 
 
 def _settle(uow: UnitOfWork, actor: Actor, order: CoopOrder, to_creator: int, kind: str) -> None:

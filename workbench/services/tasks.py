@@ -5,10 +5,10 @@ from __future__ import annotations
 from decimal import Decimal
 
 from pydantic import Field, field_validator
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from workbench.domain import validate
-from workbench.domain.errors import Conflict, DomainError, NotFound
+from workbench.domain.errors import DomainError, NotFound
 from workbench.domain.formatting import parse_local_minute
 from workbench.domain.ledger import AccountKind
 from workbench.domain.money import Money, parse_rate
@@ -19,7 +19,7 @@ from workbench.domain.tasks import (
 )
 from workbench.i18n import _
 from workbench.services import ledger
-from workbench.services.base import Actor, Command, audit, notify, read_only, require_role
+from workbench.services.base import Actor, Command, audit, guarded_update, notify, read_only, require_role
 from workbench.store.models import (
     Creator, Dispute, LiveTask, Product, Shop, TargetedPlan, TaskAccount, TaskProduct, User,
 )
@@ -93,16 +93,8 @@ def _own_task(uow: UnitOfWork, actor: Actor, task_id: int, role: Role) -> LiveTa
 def _move(uow: UnitOfWork, task: LiveTask, action: str, status: TaskStatus, sub: TaskSub = TaskSub.NONE,
           **values) -> None:
     """Change the task's state if, and only if, it is still in the state the action starts from."""
-    check_allowed(action, task.status, task.sub_status)
-    result = uow.session.execute(
-        update(LiveTask).where(LiveTask.id == task.id, LiveTask.version == task.version)
-        .values(status=status.value, sub_status=sub.value, version=task.version + 1, **values)
-        .execution_options(synchronize_session=False))
-    if result.rowcount != 1:
-        uow.session.refresh(task)
-        check_allowed(action, task.status, task.sub_status)
-        raise Conflict(_("任务刚被其他人修改, 请刷新后重试"), field="task")
-    uow.session.refresh(task)
+    guarded_update(uow, task, lambda: check_allowed(action, task.status, task.sub_status),
+                   _("任务刚被其他人修改, 请刷新后重试"), status=status.value, sub_status=sub.value, **values)
 
 
 # ---- money ------------------------------------------------------------------------------------
