@@ -147,6 +147,12 @@ class DashboardScreen(WorkScreen):
             text.append(c.body)
         self.query_one("#cases", Static).update(text)
 
+    def on_resize(self, _event) -> None:
+        # Option lists wrap their lines for the width they had; a new size (or breakpoint) rewraps them.
+        if self.view is not None:
+            self._show_todo(self.view)
+            self._show_steps(self.view)
+
     @staticmethod
     def _refill(listing: OptionList, options: list[Option]) -> None:
         highlighted = listing.highlighted

@@ -576,3 +576,31 @@ class Secret(Base):
     __tablename__ = "secrets"
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     value: Mapped[str] = mapped_column(String(128))
+
+
+# ---- reminders and the scheduler's lease -------------------------------------------------------
+
+class Reminder(Base):
+    """A reminder sent before a deadline (提醒). The unique key makes sending it twice impossible."""
+
+    __tablename__ = "reminders"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(120), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    ref_type: Mapped[str] = mapped_column(String(16))
+    ref_id: Mapped[int] = mapped_column(Integer)
+    deadline_at: Mapped[datetime]
+    fire_at: Mapped[datetime]
+    sent_at: Mapped[datetime]
+    late_seconds: Mapped[int] = mapped_column(Integer, default=0)
+    __table_args__ = (Index("ix_reminders_user", "user_id", "sent_at"),)
+
+
+class Lease(Base):
+    """Who may fire reminders and transitions now (one process at a time per store)."""
+
+    __tablename__ = "leases"
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(100))
+    expires_at: Mapped[datetime]
