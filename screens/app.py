@@ -32,10 +32,12 @@ class WorkbenchApp(App):
         Binding("f1", "open('help')", N_("帮助"), tooltip=N_("打开帮助中心"), id="app.help", show=False),
     ]
 
-    def __init__(self, workbench: Workbench, actor: Actor | None = None) -> None:
+    def __init__(self, workbench: Workbench, actor: Actor | None = None, scheduler: bool = False) -> None:
         super().__init__()
         self.wb = workbench
         self.actor = actor
+        self.with_scheduler = scheduler
+        self.firing = None
         self.title = _("工作台")
         translate_bindings(self)
         workbench.on_change(self._store_changed)
@@ -47,12 +49,25 @@ class WorkbenchApp(App):
     def on_mount(self) -> None:
         self._version: int | None = None
         self.set_interval(self.POLL_SECONDS, self._poll_store)
+        if self.with_scheduler:
+            # APScheduler on Textual's own event loop; the firing itself runs in its thread pool,
+            # so the UI never waits for it. Only the process holding the lease fires.
+            from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+            from workbench.scheduler import Firing
+
+            self.firing = Firing(self.wb)
+            self.firing.start(AsyncIOScheduler(event_loop=asyncio.get_running_loop(), timezone="UTC"))
         if self.actor is None:
             from screens.user_picker import UserPickerScreen
 
             self.push_screen(UserPickerScreen())
         else:
             self.start_as(self.actor)
+
+    def on_unmount(self) -> None:
+        if self.firing is not None:
+            self.firing.stop()
 
     def start_as(self, actor: Actor) -> None:
         """Show the dashboard as `actor`, dropping whatever screens were open."""

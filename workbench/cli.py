@@ -161,10 +161,16 @@ def _build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="area", metavar="COMMAND")
     run = sub.add_parser("run", parents=[common], help="open the TUI")
     run.add_argument("--as", dest="as_user", help="sign in as this user (default: pick from a list)")
+    run.add_argument("--no-scheduler", action="store_true",
+                     help="do not fire reminders and transitions from this session")
     demo = sub.add_parser("demo", parents=[common], help="recreate the demo database")
     demo.add_argument("--if-missing", action="store_true", help="only when the store is empty or missing")
     tick = sub.add_parser("tick", parents=[common], help="apply the automatic transitions that are due")
     tick.add_argument("--json", action="store_true")
+    sched = sub.add_parser("scheduler", parents=[common], help="run the reminder and transition scheduler")
+    sched.add_argument("--once", action="store_true", help="catch up on what is due, then exit")
+    sched.add_argument("--holder", help="the name this process holds the lease under")
+    sched.add_argument("--json", action="store_true")
     users = sub.add_parser("users", parents=[common], help="list the users who can sign in")
     users.add_argument("--role", choices=["merchant", "creator", "agency", "support"])
     users.add_argument("--json", action="store_true")
@@ -260,7 +266,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     # The one deferred import of the UI: the core never loads Textual otherwise.
     from screens.app import WorkbenchApp
 
-    WorkbenchApp(wb, actor).run()
+    WorkbenchApp(wb, actor, scheduler=not args.no_scheduler).run()
     return 0
 
 
@@ -373,6 +379,39 @@ def _cmd_tick(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_scheduler(args: argparse.Namespace) -> int:
+    """The headless daemon: fires until SIGTERM or SIGINT, then stops cleanly and frees the lease."""
+    import logging
+    import signal
+    import threading
+
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    from workbench.bootstrap import bootstrap
+    from workbench.scheduler import Firing
+    from workbench.services.reminders import release_lease
+
+    wb = bootstrap(_settings(args), create=False)
+    firing = Firing(wb, holder=args.holder)
+    if args.once:
+        counts = firing.run_once()
+        wb.run(release_lease, firing.holder)
+        print(json.dumps(counts) if args.json else "  ".join(f"{k}={v}" for k, v in counts.items()))
+        return 0
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_a: stop.set())
+    firing.start(BackgroundScheduler(timezone="UTC"))
+    print(f"scheduler started as {firing.holder}", flush=True)
+    stop.wait()
+    firing.stop()
+    wb.close()
+    print("scheduler stopped", flush=True)
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _build_parser()
     args = parser.parse_args(argv)
@@ -388,6 +427,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_users(args)
         if args.area == "tick":
             return _cmd_tick(args)
+        if args.area == "scheduler":
+            return _cmd_scheduler(args)
         return _cmd_action(args)
     except DomainError as exc:
         print(f"workbench: {exc}", file=sys.stderr)

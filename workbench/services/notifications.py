@@ -47,6 +47,10 @@ def _templates() -> dict[str, str]:
         "order_overdue_creator": _("订单 #{order} 已逾期, 计入您的合作数据"),
         "complaint_ruled": _("订单 #{order} 的投诉已处理 ({outcome}): {ruling}"),
         "plan_approved": _("备货单 #{plan} 审核通过"),
+        "reminder_schedule_window": _("提醒: 订单 #{ref} 须在 {deadline} 前排期或关闭 (还剩约 {hours} 小时)"),
+        "reminder_latest_delivery": _("提醒: 订单 #{ref} 最晚交付时间 {deadline} (还剩约 {hours} 小时)"),
+        "reminder_acceptance_timeout": _("提醒: 任务 #{ref} 将在 {deadline} 超时, 请尽快接单或拒绝"),
+        "reminder_air_time": _("提醒: 任务 #{ref} 将于 {deadline} 开播"),
         "binding_invite": _("{agency} 邀请您绑定, 请确认"),
         "store_binding_invite": _("{agency} 邀请 {store} 进行直播基地合作, 请确认"),
         "binding_answered": _("{party} 已答复绑定邀请 ({outcome})"),
@@ -74,9 +78,12 @@ def render(kind: str, params_json: str) -> str:
         params["amount"] = format_money(params["amount"])
     template = _templates().get(kind, kind)
     try:
-        return template.format(**params)
+        text = template.format(**params)
     except (KeyError, IndexError):
         return template
+    if params.get("late"):   # sent after its time (nothing was running): say how late
+        text += _(" (迟发 {m} 分钟)").format(m=params["late"])
+    return text
 
 
 @read_only

@@ -1,0 +1,83 @@
+"""The background scheduler: fires due transitions and reminders, waking at the next due moment.
+
+APScheduler does the timing (a date job moved to the next due moment, plus a slow safety sweep);
+the store says what is due, and a lease in the store lets one process fire at a time. It runs inside
+the TUI (on Textual's event loop, work in a thread) and as the `workbench scheduler` daemon.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from datetime import datetime, timedelta
+
+from apscheduler.schedulers.base import BaseScheduler
+
+from workbench.bootstrap import Workbench
+from workbench.services import reminders, transitions
+from workbench.services.base import SYSTEM
+
+log = logging.getLogger("workbench.scheduler")
+
+
+def default_holder() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+class Firing:
+    """One process's share of the firing: take the lease, apply what is due, send reminders."""
+
+    def __init__(self, wb: Workbench, holder: str | None = None, lease_seconds: int = 30,
+                 sweep_seconds: int = 60) -> None:
+        self.wb = wb
+        self.holder = holder or default_holder()
+        self.lease_seconds = lease_seconds
+        self.sweep_seconds = sweep_seconds
+        self.scheduler: BaseScheduler | None = None
+        self._lock = threading.Lock()   # one firing at a time within this process
+
+    def run_once(self) -> dict[str, int]:
+        """Catch up on everything due now; a process without the lease does nothing."""
+        with self._lock:
+            if not self.wb.run(reminders.take_lease, self.holder, self.lease_seconds):
+                return {"leader": 0}
+            counts = {"leader": 1}
+            counts.update(self.wb.run(transitions.apply_due, SYSTEM))
+            counts.update(self.wb.run(reminders.send_due_reminders, SYSTEM))
+            return counts
+
+    def start(self, scheduler: BaseScheduler) -> None:
+        """Attach to an APScheduler scheduler: a sweep every `sweep_seconds` and a date job at the next
+        due moment, moved after every firing."""
+        self.scheduler = scheduler
+        scheduler.add_job(self._fire, "interval", seconds=self.sweep_seconds, id="sweep",
+                          next_run_time=datetime.now().astimezone(), coalesce=True, max_instances=1)
+        if not scheduler.running:
+            scheduler.start()
+
+    def _fire(self) -> None:
+        try:
+            counts = self.run_once()
+            if counts.get("leader") and any(v for k, v in counts.items() if k != "leader"):
+                log.info("fired %s", counts)
+        except Exception:   # a failing run must not stop the scheduler; the next sweep retries
+            log.exception("firing failed")
+        self._plan_next()
+
+    def _plan_next(self) -> None:
+        if self.scheduler is None or not self.scheduler.running:
+            return
+        due = self.wb.run(reminders.next_due_at)
+        if due is None:
+            return
+        # The store's clock may be fixed or shifted (demos); translate "due in N seconds" to wall time.
+        wait = max((due - self.wb.clock.now()).total_seconds(), 0) + 0.5
+        when = datetime.now().astimezone() + timedelta(seconds=wait)
+        self.scheduler.add_job(self._fire, "date", run_date=when, id="next", replace_existing=True)
+
+    def stop(self) -> None:
+        if self.scheduler is not None and self.scheduler.running:
+            self.scheduler.shutdown(wait=True)
+        self.wb.run(reminders.release_lease, self.holder)
