@@ -226,7 +226,7 @@ def _todo_sign_ins_today(uow: UnitOfWork, actor: Actor) -> TodoItem:
     return TodoItem("signed_in", _("在基地签到的主播"), n, "base_data")
 
 
-TODO: dict[Role, list[TodoSource]] = {
+PENDING: dict[Role, list[TodoSource]] = {
     Role.MERCHANT: [_order_todo("invitations", N_("待确认的邀约"), CoopOrder.merchant_id, "invited"),
                     _order_todo("samples_to_ship", N_("待寄样"), CoopOrder.merchant_id, "accepted"),
                     _todo_intents, _todo_complainable, _todo_binding_invites,
@@ -487,7 +487,7 @@ def _cases(uow: UnitOfWork, actor: Actor) -> list[CaseView]:
 def load_dashboard(uow: UnitOfWork, actor: Actor, screens: frozenset[str] = frozenset()) -> DashboardView:
     """All five panels for `actor`. `screens`: the screens the caller can open, for links."""
     assert actor.role is not None
-    todo = [src(uow, actor) for src in TODO[actor.role]]
+    todo = [src(uow, actor) for src in PENDING[actor.role]]
     todo = [t if t.screen in screens else TodoItem(t.key, t.label, t.count, None) for t in todo]
     rec_kind, headers, recs = _recommendations(uow, actor)
     return DashboardView(actor.name, actor.role, todo, _figures(uow, actor),
