@@ -111,3 +111,10 @@ def guarded_update(uow: UnitOfWork, row: Any, check: Callable[[], None], busy_me
         check()
         raise Conflict(busy_message, field=model.__tablename__)
     uow.session.refresh(row)
+
+
+def party_visible(actor: Actor, merchant_id: int, creator_id: int) -> bool:
+    """A cooperation (task or order) is seen by its merchant, its creator, support staff and the system."""
+    return (actor.is_system or actor.role is Role.SUPPORT
+            or (actor.role is Role.MERCHANT and merchant_id == actor.id)
+            or (actor.role is Role.CREATOR and creator_id == actor.id))

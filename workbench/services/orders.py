@@ -18,7 +18,9 @@ from workbench.domain.orders import (
 from workbench.domain.roles import Role
 from workbench.i18n import _
 from workbench.services import ledger
-from workbench.services.base import Actor, Command, audit, guarded_update, notify, read_only, require_role
+from workbench.services.base import (
+    Actor, Command, audit, guarded_update, notify, party_visible, read_only, require_role,
+)
 from workbench.services.selection import current_quote_row
 from workbench.store.models import (
     Complaint, CoopOrder, Creator, ExclusiveItem, Merchant, OrderProduct, Product,
@@ -117,9 +119,7 @@ class RecordView:
 
 def visible_order(uow: UnitOfWork, actor: Actor, order_id: int) -> CoopOrder:
     order = uow.session.get(CoopOrder, order_id)
-    if order is not None and (actor.is_system or actor.role is Role.SUPPORT
-                              or (actor.role is Role.MERCHANT and order.merchant_id == actor.id)
-                              or (actor.role is Role.CREATOR and order.creator_id == actor.id)):
+    if order is not None and party_visible(actor, order.merchant_id, order.creator_id):
         return order
     raise NotFound(_("没有这个订单: #{id}").format(id=order_id), field="order_id")
 

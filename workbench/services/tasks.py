@@ -19,7 +19,9 @@ from workbench.domain.tasks import (
 )
 from workbench.i18n import _
 from workbench.services import ledger
-from workbench.services.base import Actor, Command, audit, guarded_update, notify, read_only, require_role
+from workbench.services.base import (
+    Actor, Command, audit, guarded_update, notify, party_visible, read_only, require_role,
+)
 from workbench.store.models import (
     Creator, Dispute, LiveTask, Product, Shop, TargetedPlan, TaskAccount, TaskProduct, User,
 )
@@ -74,10 +76,7 @@ class CancelTask(Command):
 def visible_task(uow: UnitOfWork, actor: Actor, task_id: int) -> LiveTask:
     """The task if the actor may see it; otherwise the same 'not found' as for a missing one."""
     task = uow.session.get(LiveTask, task_id)
-    if task is not None and (
-            actor.is_system or actor.role is Role.SUPPORT
-            or (actor.role is Role.MERCHANT and task.merchant_id == actor.id)
-            or (actor.role is Role.CREATOR and task.creator_id == actor.id)):
+    if task is not None and party_visible(actor, task.merchant_id, task.creator_id):
         return task
     raise NotFound(_("没有这个任务: #{id}").format(id=task_id), field="task_id")
 
