@@ -48,6 +48,7 @@ class WorkbenchApp(App):
 
     def on_mount(self) -> None:
         self._version: int | None = None
+        self._seen = -1   # the newest notification already shown; -1 until the first poll
         self.set_interval(self.POLL_SECONDS, self._poll_store)
         if self.with_scheduler:
             # APScheduler on Textual's own event loop; the firing itself runs in its thread pool,
@@ -74,7 +75,9 @@ class WorkbenchApp(App):
         from screens.dashboard import DashboardScreen
 
         self.actor = actor
+        self._seen = -1
         self.sub_title = f"{actor.name} · {actor.role.label if actor.role else ''}"
+        self._poll_store()   # the unread count in the header from the start, not after the first interval
         while len(self.screen_stack) > 1:
             self.pop_screen()
         self.push_screen(DashboardScreen())
@@ -133,12 +136,24 @@ class WorkbenchApp(App):
 
     @work(thread=True, exclusive=True, group="poll", exit_on_error=False)
     def _poll_store(self) -> None:
-        from workbench.services.notifications import store_version
+        from workbench.services.notifications import news, store_version
 
         version = self.wb.run(store_version)
         if self._version is not None and version != self._version and self.actor is not None:
             self.call_from_thread(self._broadcast_change)
         self._version = version
+        if self.actor is not None:
+            unread, newest, fresh = self.wb.run(news, self.actor, self._seen)
+            self.call_from_thread(self._show_news, unread, newest, fresh)
+
+    def _show_news(self, unread: int, newest: int, fresh: list) -> None:
+        """A toast for each notification that arrived while the session was open; the count in the header."""
+        self._seen = max(self._seen, newest)
+        for note in fresh[-3:]:
+            self.notify(note.text, title=_("通知"), timeout=8)
+        if self.actor is not None:
+            bell = f" · 🔔 {unread}" if unread else ""
+            self.sub_title = f"{self.actor.name} · {self.actor.role.label if self.actor.role else ''}{bell}"
 
     def _toast_error(self, exc: DomainError) -> None:
         self.notify(str(exc), severity="error", title=_("未完成"))

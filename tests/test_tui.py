@@ -181,3 +181,30 @@ async def test_the_palette_offers_the_actions_of_the_screen_in_front(demo):
         entries["充值"]()
         await settle(pilot)
         assert isinstance(app.screen, FormDialog)
+
+
+async def test_news_reaches_an_open_session_as_a_toast_and_a_count(demo_path):
+    """A reminder or a ruling written by another process shows up in the open session."""
+    from tests.conftest import open_store
+    from workbench.services import funds
+
+    ui_store, other = open_store(demo_path), open_store(demo_path)
+    try:
+        merchant = ui_store.sign_in("m.muyi")
+        app = WorkbenchApp(ui_store, merchant)
+        app.POLL_SECONDS = 0.2
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            await pilot.pause(0.5)
+            before = app.sub_title
+            top = other.run(funds.top_up, other.sign_in("m.muyi"), funds.TopUpCmd.parse(amount="80", method="bank"))
+            other.run(funds.decide_top_up, other.sign_in("s.lin"), funds.DecideTopUp(top_up_id=top.id, approve=True))
+            for _ in range(20):
+                await pilot.pause(0.2)
+                if app.sub_title != before:
+                    break
+            assert "🔔" in app.sub_title and app.sub_title != before
+            assert any("¥80.00" in str(n.message) for n in app._notifications)
+    finally:
+        ui_store.close()
+        other.close()

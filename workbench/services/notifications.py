@@ -130,3 +130,17 @@ def store_version(uow: UnitOfWork) -> int:
     from workbench.store.models import AuditEntry
 
     return uow.session.scalar(select(func.max(AuditEntry.id))) or 0
+
+
+@read_only
+def news(uow: UnitOfWork, actor: Actor, after_id: int) -> tuple[int, int, list[NotificationView]]:
+    """The unread count, the newest notification id, and the notifications newer than `after_id`
+    (for toasts; with `after_id` < 0 nothing is new yet: the session has just opened)."""
+    newest = uow.session.scalar(select(func.max(Notification.id)).where(Notification.user_id == actor.id)) or 0
+    if after_id < 0:
+        return unread_count(uow, actor), newest, []
+    rows = uow.session.scalars(select(Notification).where(
+        Notification.user_id == actor.id, Notification.id > after_id).order_by(Notification.id).limit(20))
+    fresh = [NotificationView(n.id, n.at, n.kind, render(n.kind, n.params), n.screen, n.ref_id,
+                              n.read_at is not None) for n in rows]
+    return unread_count(uow, actor), newest, fresh
