@@ -5,19 +5,29 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from rich.cells import cell_len
+from rich.text import Text
 from textual.widgets import DataTable
+
+
+def _width(cell: Any) -> int:
+    if isinstance(cell, Text):
+        return cell.cell_len
+    return max((cell_len(line) for line in str(cell).splitlines()), default=0)
 
 
 def fill_table(table: DataTable, headers: Sequence[str], rows: Sequence[Sequence[Any]],
                keys: Sequence[str] | None = None) -> None:
-    """Replace the rows; columns are rebuilt only when the headers change, the cursor stays put."""
-    current = [str(c.label) for c in table.columns.values()]
+    """Replace the rows, keeping the cursor on the same row number.
+
+    Column widths are measured here (CJK-aware) and given explicitly: the table's own automatic
+    widths were sometimes left at the header's width when a refill came right after the first.
+    """
     cursor = table.cursor_row
-    if current != list(headers):
-        table.clear(columns=True)
-        table.add_columns(*headers)
-    else:
-        table.clear()
+    widths = [max([cell_len(h)] + [_width(r[i]) for r in rows if i < len(r)]) for i, h in enumerate(headers)]
+    table.clear(columns=True)
+    for header, width in zip(headers, widths):
+        table.add_column(header, width=width)
     for i, row in enumerate(rows):
         table.add_row(*row, key=keys[i] if keys else None)
     if rows:
