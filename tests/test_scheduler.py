@@ -179,3 +179,22 @@ async def test_a_running_tui_fires_reminders_without_blocking(demo_path):
             assert next(t.count for t in app.screen.view.todo if t.key == "notifications") >= 1
     finally:
         wb.close()
+
+
+def test_support_staff_hear_of_a_stock_plan_still_unreviewed_a_day_before_its_live(wb):
+    from workbench.services import stock
+
+    c = factories.creator(wb, "c.plan")
+    s1, s2 = factories.support(wb, "s.one"), factories.support(wb, "s.two")
+    m = factories.merchant(wb)
+    p = factories.product(wb, m)
+    wb.run(selection.submit_to_pool, m, selection.SubmitToPool.parse(
+        product_id=p.id, creator_id=c.id, daily_price="99", live_price="79", commission_rate="20%"))
+    from tests.test_orders import local
+    wb.run(stock.submit_plan, c, stock.SubmitPlan(live_at=local(wb, days=3), product_ids=[p.id]))
+    firing = Firing(wb, holder="test")
+    assert firing.run_once()["reminders"] == 0
+    wb.clock.advance(days=2, minutes=1)
+    assert firing.run_once()["reminders"] == 2          # one for each support staff member
+    assert firing.run_once()["reminders"] == 0
+    assert reminder_texts(wb, s1) and reminder_texts(wb, s2)

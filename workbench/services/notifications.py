@@ -51,6 +51,7 @@ def _templates() -> dict[str, str]:
         "reminder_latest_delivery": _("提醒: 订单 #{ref} 最晚交付时间 {deadline} (还剩约 {hours} 小时)"),
         "reminder_acceptance_timeout": _("提醒: 任务 #{ref} 将在 {deadline} 超时, 请尽快接单或拒绝"),
         "reminder_air_time": _("提醒: 任务 #{ref} 将于 {deadline} 开播"),
+        "reminder_stock_plan_review": _("提醒: 备货单 #{ref} 的直播 {deadline} 开始, 仍待审核"),
         "binding_invite": _("{agency} 邀请您绑定, 请确认"),
         "store_binding_invite": _("{agency} 邀请 {store} 进行直播基地合作, 请确认"),
         "binding_answered": _("{party} 已答复绑定邀请 ({outcome})"),

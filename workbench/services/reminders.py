@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from workbench.domain.formatting import local_time
 from workbench.services.base import Actor, notify, read_only
-from workbench.store.models import CoopOrder, Lease, LiveTask, Reminder, User
+from workbench.store.models import CoopOrder, Lease, LiveTask, Reminder, StockPlan, User
 from workbench.store.uow import UnitOfWork
 
 
@@ -31,7 +31,8 @@ class Deadline:
 def _leads(uow: UnitOfWork) -> dict[str, list[int]]:
     r = uow.rules.reminders
     return {"schedule_window": r.schedule_window, "latest_delivery": r.latest_delivery,
-            "acceptance_timeout": r.acceptance_timeout, "air_time": r.air_time}
+            "acceptance_timeout": r.acceptance_timeout, "air_time": r.air_time,
+            "stock_plan_review": r.stock_plan_review}
 
 
 def open_deadlines(uow: UnitOfWork, until: datetime) -> list[Deadline]:
@@ -51,11 +52,17 @@ def open_deadlines(uow: UnitOfWork, until: datetime) -> list[Deadline]:
     for tid, creator, at in s.execute(select(LiveTask.id, LiveTask.creator_id, LiveTask.air_at).where(
             LiveTask.status == "in_progress", LiveTask.sub_status == "waiting_air", LiveTask.air_at <= until)):
         out.append(Deadline("air_time", "task", tid, creator, at))
+    # A stock plan still under review when its live draws near: every support staff member is told.
+    plans = list(s.execute(select(StockPlan.id, StockPlan.live_at).where(
+        StockPlan.status == "submitted", StockPlan.live_at <= until)))
+    if plans:
+        staff = list(s.scalars(select(User.id).where(User.role == "support")))
+        out += [Deadline("stock_plan_review", "plan", pid, uid, at) for pid, at in plans for uid in staff]
     return out
 
 
 def _key(d: Deadline, lead: int) -> str:
-    return f"{d.kind}:{d.ref_type}:{d.ref_id}:{lead}h:{int(d.at.timestamp())}"
+    return f"{d.kind}:{d.ref_type}:{d.ref_id}:{d.user_id}:{lead}h:{int(d.at.timestamp())}"
 
 
 def send_due_reminders(uow: UnitOfWork, actor: Actor) -> dict[str, int]:
@@ -86,7 +93,8 @@ def send_due_reminders(uow: UnitOfWork, actor: Actor) -> dict[str, int]:
         except IntegrityError:   # another process sent it a moment ago
             continue
         zone = uow.session.scalar(select(User.zone).where(User.id == d.user_id)) or "Asia/Shanghai"
-        notify(uow, d.user_id, f"reminder_{d.kind}", screen="orders" if d.ref_type == "order" else "tasks",
+        screen = {"order": "orders", "task": "tasks", "plan": "stock_reviews"}[d.ref_type]
+        notify(uow, d.user_id, f"reminder_{d.kind}", screen=screen,
                ref_id=d.ref_id, ref=d.ref_id, deadline=local_time(d.at, zone), hours=lead,
                late=lateness // 60 if lateness >= 60 else 0)
         sent += 1
@@ -109,8 +117,11 @@ def next_due_at(uow: UnitOfWork) -> datetime | None:
     oldest = s.scalar(select(func.min(LiveTask.created_at)).where(LiveTask.status == "pending"))
     air = s.scalar(select(func.min(LiveTask.air_at)).where(
         LiveTask.status == "in_progress", LiveTask.sub_status == "waiting_air", LiveTask.air_at > uow.now))
+    review = s.scalar(select(func.min(StockPlan.live_at)).where(
+        StockPlan.status == "submitted", StockPlan.live_at > uow.now))
     for kind, at in (("schedule_window", window), ("latest_delivery", latest),
-                     ("acceptance_timeout", oldest + timeout if oldest else None), ("air_time", air)):
+                     ("acceptance_timeout", oldest + timeout if oldest else None), ("air_time", air),
+                     ("stock_plan_review", review)):
         if at is None:
             continue
         candidates.append(at)   # the transition itself
