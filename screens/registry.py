@@ -68,9 +68,6 @@ def _factories() -> dict[str, Callable[..., Screen]]:
     }
 
 
-# Screens that need a record to show: not reachable from the palette on their own.
-NEEDS_ARGUMENT = frozenset({"creator_profile", "task_form", "task_detail", "order_detail"})
-
 
 def available() -> frozenset[str]:
     return frozenset(_factories())

@@ -35,8 +35,6 @@ class OrderStatus(StrEnum):
 
 OPEN = (OrderStatus.INVITED, OrderStatus.PAID, OrderStatus.ACCEPTED, OrderStatus.SAMPLE_SHIPPED,
         OrderStatus.SCHEDULED, OrderStatus.CONFIRMED)
-HOLDING = (OrderStatus.PAID, OrderStatus.ACCEPTED, OrderStatus.SAMPLE_SHIPPED, OrderStatus.SCHEDULED,
-           OrderStatus.CONFIRMED)   # money is held for these
 
 ALLOWED: dict[str, tuple[OrderStatus, ...]] = {
     "pay": (OrderStatus.INVITED,),

@@ -164,14 +164,6 @@ def fund_account(uow: UnitOfWork, actor: Actor, limit: int = 50) -> FundView:
 def pending_top_up_count(uow: UnitOfWork) -> int:
     return uow.session.scalar(select(func.count()).select_from(TopUp).where(TopUp.status == "pending")) or 0
 
-
-def total_top_ups(uow: UnitOfWork, merchant_id: int) -> int:
-    stmt = select(func.coalesce(func.sum(TopUp.amount_cents), 0)).where(
-        TopUp.merchant_id == merchant_id, TopUp.status == "confirmed")
-    return uow.session.scalar(stmt) or 0
-
-
-
 # ---- task account (任务账户 / 星图账号) ----------------------------------------------------------
 
 class BindTaskAccount(Command):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from pydantic import Field, field_validator
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from workbench.domain import validate
 from workbench.domain.errors import DomainError, NotFound
@@ -19,11 +19,13 @@ from workbench.domain.tasks import (
 )
 from workbench.i18n import _
 from workbench.services import ledger
+from workbench.services.agency import creator_admission, merchant_admission
+from workbench.services.funds import require_task_account_bound
 from workbench.services.base import (
     Actor, Command, audit, guarded_update, notify, party_visible, read_only, require_role,
 )
 from workbench.store.models import (
-    Creator, Dispute, LiveTask, Product, Shop, TargetedPlan, TaskAccount, TaskProduct, User,
+    Creator, Dispute, LiveTask, Product, TargetedPlan, TaskProduct,
 )
 from workbench.store.uow import UnitOfWork
 
@@ -83,10 +85,7 @@ def visible_task(uow: UnitOfWork, actor: Actor, task_id: int) -> LiveTask:
 
 def _own_task(uow: UnitOfWork, actor: Actor, task_id: int, role: Role) -> LiveTask:
     require_role(actor, role)
-    task = visible_task(uow, actor, task_id)
-    if not actor.is_system and actor.role is not role:
-        raise NotFound(_("没有这个任务: #{id}").format(id=task_id), field="task_id")
-    return task
+    return visible_task(uow, actor, task_id)
 
 
 def _move(uow: UnitOfWork, task: LiveTask, action: str, status: TaskStatus, sub: TaskSub = TaskSub.NONE,
@@ -119,37 +118,19 @@ def release(uow: UnitOfWork, actor: Actor, task: LiveTask, to_creator: int, kind
 # ---- use cases --------------------------------------------------------------------------------
 
 def _orderable_creator(uow: UnitOfWork, creator_id: int) -> Creator:
+    """A creator who can be ordered now: admitted (verified, level ≥ V1) and not resting."""
+    creator_admission(uow, creator_id)
     creator = uow.session.get(Creator, creator_id)
-    user = uow.session.get(User, creator_id)
-    if creator is None or user is None:
-        raise NotFound(_("没有这个主播: #{id}").format(id=creator_id), field="creator_id")
     if creator.resting:
         raise DomainError(_("{name} 休息中, 暂不接单").format(name=creator.nickname), field="creator_id")
-    if not user.verified or creator.level_v < uow.rules.admission.creator_min_level_v:
-        raise DomainError(_("{name} 未通过主播准入, 不能下单").format(name=creator.nickname), field="creator_id")
     return creator
-
-
-def _check_merchant_admitted(uow: UnitOfWork, actor: Actor) -> None:
-    user = uow.session.get(User, actor.id)
-    normal = uow.session.scalar(select(func.count()).select_from(Shop).where(
-        Shop.merchant_id == actor.id, Shop.standing == "normal"))
-    if not user.verified or not normal:
-        raise DomainError(_("账户未认证或没有状态正常的店铺, 不能发布任务"), field="merchant")
-
-
-def require_task_account(uow: UnitOfWork, merchant_id: int) -> TaskAccount:
-    acc = uow.session.get(TaskAccount, merchant_id)
-    if acc is None:
-        raise DomainError(_("请先绑定任务账户"), field="task_account")
-    return acc
 
 
 def publish_task(uow: UnitOfWork, actor: Actor, cmd: PublishTask) -> int:
     """Publish a task and freeze quote × hours; refused with the shortfall when the balance is short."""
     require_role(actor, Role.MERCHANT)
-    _check_merchant_admitted(uow, actor)
-    require_task_account(uow, actor.id)
+    merchant_admission(uow, actor.id)
+    require_task_account_bound(uow, actor)
     creator = _orderable_creator(uow, cmd.creator_id)
     air_at = parse_local_minute(cmd.air_at, actor.zone)
     check_air_time(air_at, uow.now)
