@@ -604,3 +604,59 @@ class Lease(Base):
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     holder: Mapped[str] = mapped_column(String(100))
     expires_at: Mapped[datetime]
+
+
+# ---- delivery channels: the bell, quiet hours and a team-chat webhook per user ------------------
+
+class DeliveryPrefs(Base):
+    """How a user wants to be told besides the in-app inbox (通知设置)."""
+
+    __tablename__ = "delivery_prefs"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    bell: Mapped[bool] = mapped_column(Boolean, default=True)
+    quiet_start: Mapped[str] = mapped_column(String(5), default="23:00")   # HH:MM in the user's zone
+    quiet_end: Mapped[str] = mapped_column(String(5), default="08:00")
+    webhook_url: Mapped[str | None] = mapped_column(String(500))
+    webhook_format: Mapped[str | None] = mapped_column(String(16))          # wecom | dingtalk | feishu
+    updated_at: Mapped[datetime]
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    __table_args__ = (
+        CheckConstraint("webhook_format IS NULL OR webhook_format IN ('wecom','dingtalk','feishu')",
+                        name="webhook_format"),
+    )
+
+
+class WebhookDelivery(Base):
+    """One push of one notification to a user's webhook (an outbox row, written with the notification).
+
+    The in-app notification never depends on it; the sender retries with back-off until it is sent
+    or gives up, and quiet hours move `next_attempt_at` past the user's night.
+    """
+
+    __tablename__ = "webhook_outbox"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notification_id: Mapped[int] = mapped_column(ForeignKey("notifications.id"), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    url: Mapped[str] = mapped_column(String(500))
+    fmt: Mapped[str] = mapped_column(String(16))
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(12), default="pending")      # pending | sent | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    claimed_until: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    __table_args__ = (
+        Index("ix_webhook_outbox_due", "status", "next_attempt_at"),
+        CheckConstraint("status IN ('pending','sent','failed')", name="status"),
+    )
+
+
+class SweepMark(Base):
+    """How far a sweep has looked ahead (e.g. reminders checked up to this instant), so each run
+    reads only what fell due since the last one."""
+
+    __tablename__ = "sweep_marks"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    swept_to: Mapped[datetime]
