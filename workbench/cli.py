@@ -151,6 +151,28 @@ def _add_model_options(parser: argparse.ArgumentParser, model: Any) -> None:
         parser.add_argument(_option(name), **kwargs)
 
 
+def _speed(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0 < value <= 1_000_000 or value != value:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1000000: {text!r}")
+    return value
+
+
+def _positive(kind: type, most: float) -> Callable[[str], Any]:
+    def parse(text: str) -> Any:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+        if not 0 < value <= most:
+            raise argparse.ArgumentTypeError(f"must be between 0 and {most:g}: {text!r}")
+        return value
+    return parse
+
+
 def _build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--db", help="database URL or SQLite file (default: WORKBENCH_DB or the user data dir)")
@@ -163,6 +185,8 @@ def _build_parser() -> argparse.ArgumentParser:
     run.add_argument("--as", dest="as_user", help="sign in as this user (default: pick from a list)")
     run.add_argument("--no-scheduler", action="store_true",
                      help="do not fire reminders and transitions from this session")
+    run.add_argument("--clock-speed", type=_speed, metavar="N",
+                     help="demo: time passes N times faster (from WORKBENCH_NOW or now)")
     demo = sub.add_parser("demo", parents=[common], help="recreate the demo database")
     demo.add_argument("--if-missing", action="store_true", help="only when the store is empty or missing")
     tick = sub.add_parser("tick", parents=[common], help="apply the automatic transitions that are due")
@@ -171,9 +195,24 @@ def _build_parser() -> argparse.ArgumentParser:
     sched.add_argument("--once", action="store_true", help="catch up on what is due, then exit")
     sched.add_argument("--holder", help="the name this process holds the lease under")
     sched.add_argument("--json", action="store_true")
+    sched.add_argument("--clock-speed", type=_speed, metavar="N",
+                       help="demo: time passes N times faster (from WORKBENCH_NOW or now)")
     users = sub.add_parser("users", parents=[common], help="list the users who can sign in")
     users.add_argument("--role", choices=["merchant", "creator", "agency", "support"])
     users.add_argument("--json", action="store_true")
+    serve = sub.add_parser("serve", help="serve the workbench to remote users")
+    serving = serve.add_subparsers(dest="serve_action", metavar="HOW", required=True)
+    web = serving.add_parser("web", parents=[common], help="a browser demo (textual-serve) on a throwaway demo store")
+    web.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    web.add_argument("--port", type=_positive(int, 65535), default=8000, help="port (default 8000)")
+    web.add_argument("--as", dest="as_user", default="m.shanwei", help="the user every visitor is (default m.shanwei)")
+    web.add_argument("--reset-every", type=_positive(float, 1_000_000), metavar="MINUTES",
+                     help="recreate the demo store this often (default: only at start)")
+    web.add_argument("--real-store", action="store_true",
+                     help="serve the store named by --db (or WORKBENCH_DB) instead of a demo store")
+    web.add_argument("--public-url", metavar="URL", help="the address visitors use, when behind a proxy")
+    web.add_argument("--max-sessions", type=_positive(int, 1000), default=8, metavar="N",
+                     help="at most this many visitors at once (default 8)")
     areas: dict[str, argparse._SubParsersAction] = {}
     for action in ACTIONS:
         if action.area not in areas:
@@ -260,8 +299,10 @@ def _one_line(item: Any, zone: str) -> str:
 def _cmd_run(args: argparse.Namespace) -> int:
     from workbench.bootstrap import bootstrap
 
+    from workbench.clock import clock_from
+
     settings = _settings(args)
-    wb = bootstrap(settings, create=False)
+    wb = bootstrap(settings, create=False, clock=clock_from(settings.now, args.clock_speed))
     actor = wb.sign_in(args.as_user) if args.as_user else None
     # The one deferred import of the UI: the core never loads Textual otherwise.
     from screens.app import WorkbenchApp
@@ -314,6 +355,28 @@ def _remove_sqlite(path) -> None:
         p = path.with_name(path.name + suffix)
         if p.exists():
             p.unlink()
+
+
+def _cmd_serve_web(args: argparse.Namespace) -> int:
+    from urllib.parse import urlsplit
+
+    from workbench.serve.web import WebOptions, WebServeError, serve_web
+
+    if args.db and not args.real_store:
+        raise UsageError("--db: the browser demo serves its own demo store; add --real-store to serve this one")
+    if args.real_store and args.reset_every:
+        raise UsageError("--reset-every: only for the demo store, not with --real-store")
+    if args.public_url:
+        url = urlsplit(args.public_url)
+        if url.scheme not in ("http", "https") or not url.netloc:
+            raise UsageError(f"--public-url: not an http(s) address: {args.public_url}")
+    options = WebOptions(host=args.host, port=args.port, user=args.as_user, reset_every=args.reset_every,
+                         real_store=args.real_store, public_url=args.public_url,
+                         max_sessions=args.max_sessions)
+    try:
+        return serve_web(options, _settings(args))
+    except WebServeError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def _cmd_users(args: argparse.Namespace) -> int:
@@ -388,10 +451,12 @@ def _cmd_scheduler(args: argparse.Namespace) -> int:
     from apscheduler.schedulers.background import BackgroundScheduler
 
     from workbench.bootstrap import bootstrap
+    from workbench.clock import clock_from
     from workbench.scheduler import Firing
     from workbench.services.reminders import release_lease
 
-    wb = bootstrap(_settings(args), create=False)
+    settings = _settings(args)
+    wb = bootstrap(settings, create=False, clock=clock_from(settings.now, args.clock_speed))
     firing = Firing(wb, holder=args.holder)
     if args.once:
         counts = firing.run_once()
@@ -429,6 +494,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_tick(args)
         if args.area == "scheduler":
             return _cmd_scheduler(args)
+        if args.area == "serve" and args.serve_action == "web":
+            return _cmd_serve_web(args)
         return _cmd_action(args)
     except DomainError as exc:
         print(f"workbench: {exc}", file=sys.stderr)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import gettext
 import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 LANGUAGES = ("zh", "en")
@@ -12,6 +15,7 @@ DOMAIN = "workbench"
 
 _current = "zh"
 _translation: gettext.NullTranslations = gettext.NullTranslations()
+_local = threading.local()   # a thread may speak another language for a while (see `speaking`)
 
 
 def set_language(lang: str) -> None:
@@ -20,19 +24,35 @@ def set_language(lang: str) -> None:
     if lang not in LANGUAGES:
         raise ValueError(lang)
     _current = lang
+    _translation = _load(lang)
+
+
+def _load(lang: str) -> gettext.NullTranslations:
     if lang == "zh":
-        _translation = gettext.NullTranslations()
-    else:
-        _translation = gettext.translation(DOMAIN, LOCALE_DIR, languages=[lang], fallback=True)
+        return gettext.NullTranslations()
+    return gettext.translation(DOMAIN, LOCALE_DIR, languages=[lang], fallback=True)
 
 
 def language() -> str:
-    return _current
+    return getattr(_local, "lang", None) or _current
+
+
+@contextmanager
+def speaking(lang: str | None) -> Iterator[None]:
+    """Render in `lang` on this thread only (a message for another user), whatever the UI speaks."""
+    if lang not in LANGUAGES:
+        lang = _current
+    saved = getattr(_local, "lang", None), getattr(_local, "translation", None)
+    _local.lang, _local.translation = lang, _load(lang)
+    try:
+        yield
+    finally:
+        _local.lang, _local.translation = saved
 
 
 def _(message: str) -> str:
     """Translate a Chinese source string into the current language."""
-    return _translation.gettext(message)
+    return (getattr(_local, "translation", None) or _translation).gettext(message)
 
 
 def N_(message: str) -> str:
@@ -42,7 +62,7 @@ def N_(message: str) -> str:
 
 def pick(zh: str, en: str) -> str:
     """Choose between the two texts of a bilingual data record."""
-    return en if _current == "en" and en else zh
+    return en if language() == "en" and en else zh
 
 
 def detect_language() -> str:

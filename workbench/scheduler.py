@@ -16,7 +16,8 @@ from datetime import datetime, timedelta
 from apscheduler.schedulers.base import BaseScheduler
 
 from workbench.bootstrap import Workbench
-from workbench.services import reminders, transitions
+from workbench import push
+from workbench.services import reminders, transitions, webhooks
 from workbench.services.base import SYSTEM
 
 log = logging.getLogger("workbench.scheduler")
@@ -46,7 +47,24 @@ class Firing:
             counts = {"leader": 1}
             counts.update(self.wb.run(transitions.apply_due, SYSTEM))
             counts.update(self.wb.run(reminders.send_due_reminders, SYSTEM))
+            counts.update(self.push_due())
             return counts
+
+    def push_due(self) -> dict[str, int]:
+        """Post the webhook pushes that are due, outside any transaction, then record each answer."""
+        outcome = {"pushed": 0, "push_retry": 0, "push_failed": 0}
+        while True:
+            pushes = self.wb.run(webhooks.claim_due, 100)
+            if not pushes:
+                return outcome
+            for p, error in push.post_all(pushes):
+                status = self.wb.run(webhooks.record, p.id, p.attempt, error)
+                key = {"sent": "pushed", "failed": "push_failed"}.get(status, "push_retry")
+                outcome[key] += 1
+                if error:
+                    log.warning("push %s to %s failed (attempt %s): %s", p.id, p.fmt, p.attempt, error)
+            if len(pushes) < 100:
+                return outcome
 
     def start(self, scheduler: BaseScheduler) -> None:
         """Attach to an APScheduler scheduler: a sweep every `sweep_seconds` and a date job at the next
@@ -72,8 +90,10 @@ class Firing:
         due = self.wb.run(reminders.next_due_at)
         if due is None:
             return
-        # The store's clock may be fixed or shifted (demos); translate "due in N seconds" to wall time.
-        wait = max((due - self.wb.clock.now()).total_seconds(), 0) + 0.5
+        # The store's clock may be fixed, shifted or sped up (demos); translate "due in N seconds of
+        # store time" to wall time.
+        speed = getattr(self.wb.clock, "speed", 1.0) or 1.0
+        wait = max((due - self.wb.clock.now()).total_seconds(), 0) / speed + 0.05
         when = datetime.now().astimezone() + timedelta(seconds=wait)
         self.scheduler.add_job(self._fire, "date", run_date=when, id="next", replace_existing=True)
 

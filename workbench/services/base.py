@@ -83,12 +83,19 @@ def audit(uow: UnitOfWork, actor: Actor, action: str, entity: str, entity_id: in
 
 
 def notify(uow: UnitOfWork, user_id: int, kind: str, *, screen: str | None = None,
-           ref_id: int | None = None, **params: Any) -> None:
-    """Queue a notification; its text is rendered in the reader's language when shown."""
-    uow.session.add(Notification(
+           ref_id: int | None = None, urgent: bool = False, **params: Any) -> None:
+    """Queue a notification; its text is rendered in the reader's language when shown.
+
+    A user with a team-chat webhook also gets a push queued in the same transaction (the outbox),
+    held back by their quiet hours unless `urgent` (the last reminder before a deadline)."""
+    from workbench.services import webhooks
+
+    note = Notification(
         user_id=user_id, at=uow.now, kind=kind, screen=screen, ref_id=ref_id,
         params=json.dumps(params, ensure_ascii=False, default=str, sort_keys=True),
-    ))
+    )
+    uow.session.add(note)
+    webhooks.enqueue(uow, note, urgent=urgent)
 
 
 def guarded_update(uow: UnitOfWork, row: Any, check: Callable[[], None], busy_message: str, **values: Any) -> None:

@@ -57,6 +57,7 @@ def _templates() -> dict[str, str]:
         "binding_answered": _("{party} 已答复绑定邀请 ({outcome})"),
         "base_signed_in": _("{creator} 在基地签到"),
         "plan_rejected": _("备货单 #{plan} 被驳回: {reason}"),
+        "webhook_test": _("测试消息: 工作台的 Webhook 推送已连通"),
     }
 
 

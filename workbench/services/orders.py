@@ -17,7 +17,7 @@ from workbench.domain.orders import (
 )
 from workbench.domain.roles import Role
 from workbench.i18n import _
-from workbench.services import ledger
+from workbench.services import ledger, reminders
 from workbench.services.base import (
     Actor, Command, audit, guarded_update, notify, party_visible, read_only, require_role,
 )
@@ -312,6 +312,7 @@ def schedule(uow: UnitOfWork, actor: Actor, cmd: Schedule) -> int:
     check_schedule(live_at, uow.now, order.window_ends_at, order.cap_at, order.status)
     latest = latest_after_schedule(live_at, uow.rules.flow_a.scheduled_grace_hours, order.cap_at)
     _move(uow, order, "schedule", OrderStatus.SCHEDULED, live_at=live_at, latest_delivery_at=latest)
+    reminders.deadline_set(uow, "latest_delivery", order.id, latest, order.creator_id)
     audit(uow, actor, "order.schedule", "order", order.id, live_at=live_at.isoformat())
     notify(uow, order.merchant_id, "order_scheduled", screen="orders", ref_id=order.id, order=order.id)
     uow.commit()
@@ -358,6 +359,7 @@ def apply_due(uow: UnitOfWork, actor: Actor, limit: int = 10_000) -> dict[str, i
     for order in confirmed:
         latest = latest_after_auto_confirm(order.window_ends_at, fa.auto_confirm_delivery_days, order.cap_at)
         _move(uow, order, "auto_confirm", OrderStatus.CONFIRMED, latest_delivery_at=latest)
+        reminders.deadline_set(uow, "latest_delivery", order.id, latest, order.creator_id)
         audit(uow, actor, "order.auto_confirm", "order", order.id, latest=latest.isoformat())
         for uid in (order.creator_id, order.merchant_id):
             notify(uow, uid, "order_auto_confirmed", screen="orders", ref_id=order.id, order=order.id)

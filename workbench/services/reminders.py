@@ -3,61 +3,108 @@
 The deadlines live on the domain rows; a sent reminder is a row whose unique key names the deadline
 and the lead time, written in the same transaction as the notification it delivers, so a reminder
 is sent once whatever crashes, restarts or races happen around it.
+
+What a sweep reads grows with what fell due, not with what exists: a mark in the store says up to
+which instant the previous sweep looked, and each lead time is an indexed range query from there
+(with a small overlap for commits racing the mark, deduplicated by the unique key). A deadline that
+is set already inside a lead window (a live scheduled in an hour) gets its reminder in the very
+transaction that sets it (`deadline_set`), since no later sweep would look that far back.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from workbench.config import Rules
 from workbench.domain.formatting import local_time
 from workbench.services.base import Actor, notify, read_only
-from workbench.store.models import CoopOrder, Lease, LiveTask, Reminder, StockPlan, User
+from workbench.store.models import CoopOrder, Lease, LiveTask, Reminder, StockPlan, SweepMark, User
 from workbench.store.uow import UnitOfWork
+
+MARK = "reminders"
+OVERLAP = timedelta(minutes=2)   # re-read this much before the mark: commits that raced the last sweep
 
 
 @dataclass(frozen=True, slots=True)
 class Deadline:
-    kind: str           # schedule_window | latest_delivery | acceptance_timeout | air_time
-    ref_type: str       # order | task
+    kind: str           # schedule_window | latest_delivery | acceptance_timeout | air_time | stock_plan_review
+    ref_type: str       # order | task | plan
     ref_id: int
     user_id: int
     at: datetime
 
 
-def _leads(uow: UnitOfWork) -> dict[str, list[int]]:
-    r = uow.rules.reminders
+@dataclass(frozen=True, slots=True)
+class Kind:
+    """One kind of deadline: where it lives, which rows still wait for it, and who is reminded.
+
+    `column + shift(rules)` is the deadline; ranges are asked of `column` so an index serves them.
+    """
+
+    name: str
+    ref_type: str
+    model: Any
+    column: Any
+    waiting: Callable[[], list[ColumnElement[bool]]]
+    party: Any                  # the reminded user's column; None: every support staff member
+    shift: Callable[[Rules], timedelta] = lambda _r: timedelta(0)
+    screen: str = ""
+
+
+KINDS: tuple[Kind, ...] = (
+    Kind("schedule_window", "order", CoopOrder, CoopOrder.window_ends_at,
+         lambda: [CoopOrder.status == "sample_shipped"], CoopOrder.creator_id, screen="order_detail"),
+    Kind("latest_delivery", "order", CoopOrder, CoopOrder.latest_delivery_at,
+         lambda: [CoopOrder.status.in_(["scheduled", "confirmed"])], CoopOrder.creator_id, screen="order_detail"),
+    Kind("acceptance_timeout", "task", LiveTask, LiveTask.created_at,
+         lambda: [LiveTask.status == "pending"], LiveTask.creator_id,
+         shift=lambda r: timedelta(hours=r.flow_b.acceptance_timeout_hours), screen="task_detail"),
+    Kind("air_time", "task", LiveTask, LiveTask.air_at,
+         lambda: [LiveTask.status == "in_progress", LiveTask.sub_status == "waiting_air"], LiveTask.creator_id,
+         screen="task_detail"),
+    Kind("stock_plan_review", "plan", StockPlan, StockPlan.live_at,
+         lambda: [StockPlan.status == "submitted"], None, screen="stock_reviews"),
+)
+BY_NAME = {k.name: k for k in KINDS}
+
+
+def leads(rules: Rules) -> dict[str, list[int]]:
+    r = rules.reminders
     return {"schedule_window": r.schedule_window, "latest_delivery": r.latest_delivery,
             "acceptance_timeout": r.acceptance_timeout, "air_time": r.air_time,
             "stock_plan_review": r.stock_plan_review}
 
 
-def open_deadlines(uow: UnitOfWork, until: datetime) -> list[Deadline]:
-    """Deadlines that fall before `until` on records still waiting for them (indexed ranges)."""
-    s = uow.session
+def _staff(uow: UnitOfWork) -> list[int]:
+    return list(uow.session.scalars(select(User.id).where(User.role == "support").order_by(User.id)))
+
+
+def deadlines_between(uow: UnitOfWork, kind: Kind, after: datetime | None, until: datetime,
+                      extra: Iterable[ColumnElement[bool]] = ()) -> list[Deadline]:
+    """Deadlines of `kind` in (after, until] on rows still waiting for them: one indexed range."""
+    shift = kind.shift(uow.rules)
+    party = kind.party if kind.party is not None else kind.model.id   # placeholder column, replaced below
+    stmt = select(kind.model.id, party, kind.column).where(*kind.waiting(), kind.column <= until - shift, *extra)
+    if after is not None:
+        stmt = stmt.where(kind.column > after - shift)
+    rows = list(uow.session.execute(stmt))
+    if kind.party is not None:
+        return [Deadline(kind.name, kind.ref_type, rid, uid, col + shift) for rid, uid, col in rows]
+    staff = _staff(uow) if rows else []
+    return [Deadline(kind.name, kind.ref_type, rid, uid, col + shift) for rid, _x, col in rows for uid in staff]
+
+
+def open_deadlines(uow: UnitOfWork, until: datetime, after: datetime | None = None) -> list[Deadline]:
+    """Every deadline in (after, until] still waited for, all kinds."""
     out: list[Deadline] = []
-    for oid, creator, at in s.execute(select(CoopOrder.id, CoopOrder.creator_id, CoopOrder.window_ends_at).where(
-            CoopOrder.status == "sample_shipped", CoopOrder.window_ends_at <= until)):
-        out.append(Deadline("schedule_window", "order", oid, creator, at))
-    for oid, creator, at in s.execute(select(CoopOrder.id, CoopOrder.creator_id, CoopOrder.latest_delivery_at).where(
-            CoopOrder.status.in_(["scheduled", "confirmed"]), CoopOrder.latest_delivery_at <= until)):
-        out.append(Deadline("latest_delivery", "order", oid, creator, at))
-    timeout = timedelta(hours=uow.rules.flow_b.acceptance_timeout_hours)
-    for tid, creator, created in s.execute(select(LiveTask.id, LiveTask.creator_id, LiveTask.created_at).where(
-            LiveTask.status == "pending", LiveTask.created_at <= until - timeout)):
-        out.append(Deadline("acceptance_timeout", "task", tid, creator, created + timeout))
-    for tid, creator, at in s.execute(select(LiveTask.id, LiveTask.creator_id, LiveTask.air_at).where(
-            LiveTask.status == "in_progress", LiveTask.sub_status == "waiting_air", LiveTask.air_at <= until)):
-        out.append(Deadline("air_time", "task", tid, creator, at))
-    # A stock plan still under review when its live draws near: every support staff member is told.
-    plans = list(s.execute(select(StockPlan.id, StockPlan.live_at).where(
-        StockPlan.status == "submitted", StockPlan.live_at <= until)))
-    if plans:
-        staff = list(s.scalars(select(User.id).where(User.role == "support")))
-        out += [Deadline("stock_plan_review", "plan", pid, uid, at) for pid, at in plans for uid in staff]
+    for kind in KINDS:
+        out += deadlines_between(uow, kind, after, until)
     return out
 
 
@@ -65,68 +112,110 @@ def _key(d: Deadline, lead: int) -> str:
     return f"{d.kind}:{d.ref_type}:{d.ref_id}:{d.user_id}:{lead}h:{int(d.at.timestamp())}"
 
 
+def _send(uow: UnitOfWork, d: Deadline, lead: int, lead_times: list[int]) -> int | None:
+    """Write the reminder row and its notification; None when it was already sent."""
+    fire_at = d.at - timedelta(hours=lead)
+    lateness = max(int((uow.now - fire_at).total_seconds()), 0)
+    try:
+        with uow.session.begin_nested():
+            uow.session.add(Reminder(key=_key(d, lead), user_id=d.user_id, kind=d.kind, ref_type=d.ref_type,
+                                     ref_id=d.ref_id, deadline_at=d.at, fire_at=fire_at, sent_at=uow.now,
+                                     late_seconds=lateness))
+            uow.session.flush()
+    except IntegrityError:   # another process sent it a moment ago
+        return None
+    zone = uow.session.scalar(select(User.zone).where(User.id == d.user_id)) or "Asia/Shanghai"
+    notify(uow, d.user_id, f"reminder_{d.kind}", screen=BY_NAME[d.kind].screen, ref_id=d.ref_id,
+           urgent=lead == min(lead_times),   # the last reminder before the deadline passes quiet hours
+           ref=d.ref_id, deadline=local_time(d.at, zone), hours=lead,
+           late=lateness // 60 if lateness >= 60 else 0)
+    return lateness
+
+
+def _mark(uow: UnitOfWork) -> SweepMark | None:
+    return uow.session.get(SweepMark, MARK)
+
+
+def due_reminders(uow: UnitOfWork) -> list[tuple[Deadline, int]]:
+    """What is due now and not yet sent: (deadline, nearest lead time that has come), oldest first."""
+    all_leads = leads(uow.rules)
+    mark = _mark(uow)
+    since = mark.swept_to if mark is not None and mark.swept_to <= uow.now else None
+    nearest: dict[Deadline, int] = {}
+    for kind in KINDS:
+        for h in all_leads[kind.name]:
+            lead = timedelta(hours=h)
+            after = uow.now if since is None else max(uow.now, since - OVERLAP + lead)
+            for d in deadlines_between(uow, kind, after, uow.now + lead):
+                # Only the nearest lead time that has come is sent; earlier ones missed while nothing
+                # ran would only repeat it.
+                nearest[d] = min(h, nearest.get(d, h))
+    if not nearest:
+        return []
+    keys = {_key(d, h): d for d, h in nearest.items()}
+    sent: set[str] = set()
+    names = list(keys)
+    for i in range(0, len(names), 500):
+        sent.update(uow.session.scalars(select(Reminder.key).where(Reminder.key.in_(names[i:i + 500]))))
+    due = [(d, h) for d, h in nearest.items() if _key(d, h) not in sent]
+    due.sort(key=lambda dh: (dh[0].at - timedelta(hours=dh[1]), dh[0].kind, dh[0].ref_id, dh[0].user_id))
+    return due
+
+
 def send_due_reminders(uow: UnitOfWork, actor: Actor) -> dict[str, int]:
     """Send every reminder whose time has come and that was never sent; late ones say how late."""
-    leads = _leads(uow)
-    horizon = uow.now + timedelta(hours=max(max(v) for v in leads.values()))
+    all_leads = leads(uow.rules)
     sent = late = 0
-    for d in open_deadlines(uow, horizon):
-        if d.at <= uow.now:
-            continue   # the deadline itself has passed: the transition, not a reminder, handles it
-        # Only the nearest lead time that has come is sent; earlier ones missed while nothing ran
-        # would only repeat it.
-        due = [h for h in leads[d.kind] if d.at - timedelta(hours=h) <= uow.now]
-        if not due:
+    for d, lead in due_reminders(uow):
+        lateness = _send(uow, d, lead, all_leads[d.kind])
+        if lateness is None:
             continue
-        lead = min(due)
-        key = _key(d, lead)
-        if uow.session.scalar(select(Reminder.id).where(Reminder.key == key)) is not None:
-            continue
-        fire_at = d.at - timedelta(hours=lead)
-        lateness = int((uow.now - fire_at).total_seconds())
-        try:
-            with uow.session.begin_nested():
-                uow.session.add(Reminder(key=key, user_id=d.user_id, kind=d.kind, ref_type=d.ref_type,
-                                         ref_id=d.ref_id, deadline_at=d.at, fire_at=fire_at, sent_at=uow.now,
-                                         late_seconds=max(lateness, 0)))
-                uow.session.flush()
-        except IntegrityError:   # another process sent it a moment ago
-            continue
-        zone = uow.session.scalar(select(User.zone).where(User.id == d.user_id)) or "Asia/Shanghai"
-        screen = {"order": "orders", "task": "tasks", "plan": "stock_reviews"}[d.ref_type]
-        notify(uow, d.user_id, f"reminder_{d.kind}", screen=screen,
-               ref_id=d.ref_id, ref=d.ref_id, deadline=local_time(d.at, zone), hours=lead,
-               late=lateness // 60 if lateness >= 60 else 0)
         sent += 1
         late += lateness >= 60
+    mark = _mark(uow)
+    if mark is None:
+        uow.session.add(SweepMark(name=MARK, swept_to=uow.now))
+    else:
+        mark.swept_to = uow.now
     uow.commit()
     return {"reminders": sent, "late_reminders": late}
 
 
+def deadline_set(uow: UnitOfWork, kind_name: str, ref_id: int, at: datetime, user_id: int | None = None) -> None:
+    """Called in the transaction that sets a deadline: if one of its lead moments has already passed,
+    the nearest reminder goes out now (sweeps look forward from their mark, never this far back)."""
+    lead_times = leads(uow.rules)[kind_name]
+    due = [h for h in lead_times if at - timedelta(hours=h) <= uow.now]
+    if at <= uow.now or not due:
+        return
+    kind = BY_NAME[kind_name]
+    users = [user_id] if user_id is not None else _staff(uow)
+    for uid in users:
+        _send(uow, Deadline(kind.name, kind.ref_type, ref_id, uid, at), min(due), lead_times)
+
+
 @read_only
 def next_due_at(uow: UnitOfWork) -> datetime | None:
-    """When the scheduler should wake next: the earliest reminder or transition still to come."""
-    leads = _leads(uow)
-    candidates: list[datetime] = []
+    """When the scheduler should wake next: the earliest reminder, transition or webhook retry to come.
+
+    One `min()` per kind and lead time, each served by an index, whatever the number of rows."""
+    from workbench.services import webhooks
+
     s = uow.session
-    window = s.scalar(select(func.min(CoopOrder.window_ends_at)).where(
-        CoopOrder.status == "sample_shipped", CoopOrder.window_ends_at > uow.now))
-    latest = s.scalar(select(func.min(CoopOrder.latest_delivery_at)).where(
-        CoopOrder.status.in_(["scheduled", "confirmed"]), CoopOrder.latest_delivery_at > uow.now))
-    timeout = timedelta(hours=uow.rules.flow_b.acceptance_timeout_hours)
-    oldest = s.scalar(select(func.min(LiveTask.created_at)).where(LiveTask.status == "pending"))
-    air = s.scalar(select(func.min(LiveTask.air_at)).where(
-        LiveTask.status == "in_progress", LiveTask.sub_status == "waiting_air", LiveTask.air_at > uow.now))
-    review = s.scalar(select(func.min(StockPlan.live_at)).where(
-        StockPlan.status == "submitted", StockPlan.live_at > uow.now))
-    for kind, at in (("schedule_window", window), ("latest_delivery", latest),
-                     ("acceptance_timeout", oldest + timeout if oldest else None), ("air_time", air),
-                     ("stock_plan_review", review)):
-        if at is None:
-            continue
-        candidates.append(at)   # the transition itself
-        candidates += [at - timedelta(hours=h) for h in leads[kind] if at - timedelta(hours=h) > uow.now]
+    candidates: list[datetime] = []
+    all_leads = leads(uow.rules)
+    for kind in KINDS:
+        shift = kind.shift(uow.rules)
+        for h in [0, *all_leads[kind.name]]:
+            lead = timedelta(hours=h)
+            first = s.scalar(select(func.min(kind.column)).where(*kind.waiting(),
+                                                                  kind.column > uow.now + lead - shift))
+            if first is not None:
+                candidates.append(first + shift - lead)
     future = [c for c in candidates if c > uow.now]
+    retry = webhooks.next_attempt_at(uow)   # may be now: a push waiting for its first try
+    if retry is not None:
+        future.append(max(retry, uow.now))
     return min(future) if future else None
 
 

@@ -13,6 +13,7 @@ from workbench.domain.formatting import parse_local_minute
 from workbench.domain.orders import OrderStatus, check_exclusive_share, exclusive_share
 from workbench.domain.roles import Role
 from workbench.i18n import _
+from workbench.services import reminders
 from workbench.services.base import Actor, Command, audit, notify, read_only, require_role
 from workbench.services.orders import deliver
 from workbench.store.models import (
@@ -100,6 +101,7 @@ def submit_plan(uow: UnitOfWork, actor: Actor, cmd: SubmitPlan) -> int:
     uow.session.flush()
     uow.session.add_all(StockPlanItem(plan_id=plan.id, product_id=p, exclusive=p in exclusive) for p in ids)
     audit(uow, actor, "stock_plan.submit", "stock_plan", plan.id, products=ids, exclusive=len(exclusive))
+    reminders.deadline_set(uow, "stock_plan_review", plan.id, live_at)
     uow.commit()
     return plan.id
 

@@ -18,7 +18,7 @@ from workbench.domain.tasks import (
     merchant_cancel_rule, timeout_due,
 )
 from workbench.i18n import _
-from workbench.services import ledger
+from workbench.services import ledger, reminders
 from workbench.services.agency import creator_admission, merchant_admission
 from workbench.services.funds import require_task_account_bound
 from workbench.services.base import (
@@ -167,6 +167,7 @@ def accept_task(uow: UnitOfWork, actor: Actor, cmd: TaskRef) -> int:
     task = _own_task(uow, actor, cmd.task_id, Role.CREATOR)
     _move(uow, task, "accept", TaskStatus.IN_PROGRESS, TaskSub.WAITING_AIR,
           accepted_at=uow.now, last_action_at=uow.now)
+    reminders.deadline_set(uow, "air_time", task.id, task.air_at, task.creator_id)
     if task.plan == "targeted":
         uow.session.add(TargetedPlan(task_id=task.id, merchant_id=task.merchant_id, creator_id=task.creator_id,
                                      commission_rate=task.commission_rate, created_at=uow.now))

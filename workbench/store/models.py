@@ -290,6 +290,7 @@ class LiveTask(Base):
         Index("ix_live_tasks_merchant_status", "merchant_id", "status", "id"),
         Index("ix_live_tasks_creator_status", "creator_id", "status", "id"),
         Index("ix_live_tasks_status_created", "status", "created_at"),
+        Index("ix_live_tasks_status_air", "status", "sub_status", "air_at"),
     )
 
 
@@ -452,6 +453,7 @@ class StockPlan(Base):
     __table_args__ = (
         CheckConstraint("status IN ('submitted','revoked','approved','rejected','live','ended')", name="status"),
         Index("ix_stock_plans_status", "status", "submitted_at"),
+        Index("ix_stock_plans_status_live", "status", "live_at"),
     )
 
 
@@ -660,3 +662,17 @@ class SweepMark(Base):
     __tablename__ = "sweep_marks"
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     swept_to: Mapped[datetime]
+
+
+# ---- SSH access: public keys that sign a person in over `workbench serve ssh` ---------------------
+
+class SshKey(Base):
+    """A public key (SSH 公钥) that signs in as its user; one key belongs to one user."""
+
+    __tablename__ = "ssh_keys"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    fingerprint: Mapped[str] = mapped_column(String(100), unique=True)   # "SHA256:…", as ssh-keygen -l
+    public_key: Mapped[str] = mapped_column(Text)                        # "ssh-ed25519 AAAA…"
+    comment: Mapped[str] = mapped_column(String(200), default="")
+    added_at: Mapped[datetime]

@@ -55,10 +55,15 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('webhook_outbox', schema=None) as batch_op:
         batch_op.create_index('ix_webhook_outbox_due', ['status', 'next_attempt_at'], unique=False)
+    # The scheduler's range queries: the next air time and the next stock plan still under review.
+    op.create_index('ix_live_tasks_status_air', 'live_tasks', ['status', 'sub_status', 'air_at'], unique=False)
+    op.create_index('ix_stock_plans_status_live', 'stock_plans', ['status', 'live_at'], unique=False)
 
 
 
 def downgrade() -> None:
+    op.drop_index('ix_stock_plans_status_live', table_name='stock_plans')
+    op.drop_index('ix_live_tasks_status_air', table_name='live_tasks')
     with op.batch_alter_table('webhook_outbox', schema=None) as batch_op:
         batch_op.drop_index('ix_webhook_outbox_due')
 
