@@ -30,6 +30,7 @@ demo: $(STAMP)
 
 test: $(TEST_STAMP)
 	$(BIN)/lint-imports
+	tools/system-packages.sh
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 

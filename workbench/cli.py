@@ -168,7 +168,7 @@ def _positive(kind: type, most: float) -> Callable[[str], Any]:
         except ValueError:
             raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
         if not 0 < value <= most:
-            raise argparse.ArgumentTypeError(f"must be between 0 and {most:g}: {text!r}")
+            raise argparse.ArgumentTypeError(f"must be above 0 and at most {most:g}: {text!r}")
         return value
     return parse
 
