@@ -12,6 +12,8 @@ from workbench.domain.errors import Conflict, DomainError, NotFound
 from workbench.services import agency, fees, products, users
 from workbench.services.base import SYSTEM
 
+pytestmark = pytest.mark.both_backends
+
 
 def make_agency(wb, handle, *, kind="base", top=False, registered=True):
     wb.run(users.register, SYSTEM, users.RegisterAgency.parse(

@@ -8,6 +8,8 @@ from workbench.i18n import set_language
 from workbench.services import dashboard, funds, notifications
 from workbench.services.notifications import MarkRead
 
+pytestmark = pytest.mark.both_backends
+
 SCREENS = frozenset({"funds", "notifications", "help"})
 
 

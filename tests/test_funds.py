@@ -10,6 +10,8 @@ from workbench.domain.errors import Conflict, DomainError, Forbidden, NotFound
 from workbench.services import funds
 from workbench.store.models import Account, AuditEntry, Journal, Posting
 
+pytestmark = pytest.mark.both_backends
+
 
 def _ledger_balances(wb) -> None:
     with wb.uow() as uow:

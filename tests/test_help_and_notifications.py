@@ -9,6 +9,8 @@ from workbench.services import help as help_service
 from workbench.services import notifications
 from workbench.services.notifications import MarkRead
 
+pytestmark = pytest.mark.both_backends
+
 
 def test_articles_are_role_specific(demo):
     merchant = {a.id for a in help_service.search_help(None, demo.sign_in("m.shanwei"))}

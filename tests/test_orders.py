@@ -13,6 +13,8 @@ from workbench.domain.errors import Conflict, DomainError, NotFound
 from workbench.services import orders, selection, stock, transitions
 from workbench.services.base import SYSTEM
 
+pytestmark = pytest.mark.both_backends
+
 TZ = ZoneInfo("Asia/Shanghai")
 
 

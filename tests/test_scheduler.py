@@ -12,6 +12,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from tests import factories
@@ -20,6 +21,8 @@ from workbench.scheduler import Firing
 from workbench.services import notifications, orders, reminders, selection
 from workbench.services.base import SYSTEM
 from workbench.store.models import Reminder
+
+pytestmark = pytest.mark.both_backends
 
 
 def shipped_order(wb):

@@ -3,6 +3,7 @@
 import subprocess
 import sys
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import select, text
@@ -10,6 +11,8 @@ from sqlalchemy import select, text
 from tests import factories
 from workbench.store.migrate import current_revision, head_revision, upgrade
 from workbench.store.models import Account, Base
+
+pytestmark = pytest.mark.both_backends
 
 
 def test_migrations_build_the_models_schema(wb):
@@ -20,6 +23,8 @@ def test_migrations_build_the_models_schema(wb):
 
 
 def test_sqlite_pragmas(wb):
+    if wb.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite only")
     with wb.engine.connect() as conn:
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
@@ -38,13 +43,20 @@ def test_upgrade_keeps_data_and_is_repeatable(wb):
     assert wb.sign_in("m.test").handle == "m.test"
 
 
-def test_downgrade_and_upgrade_round_trip(tmp_path):
+def test_postgresql_runs_serializable(wb):
+    if wb.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only")
+    with wb.engine.connect() as conn:
+        assert conn.execute(text("SHOW transaction_isolation")).scalar() == "serializable"
+
+
+def test_downgrade_and_upgrade_round_trip(db_url):
     from alembic import command
 
     from workbench.store.engine import make_engine
     from workbench.store.migrate import alembic_config
 
-    engine = make_engine(f"sqlite:///{tmp_path / 'r.db'}")
+    engine = make_engine(db_url)
     upgrade(engine)
     command.downgrade(alembic_config(engine), "base")
     assert current_revision(engine) is None

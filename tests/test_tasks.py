@@ -15,6 +15,8 @@ from workbench.services.base import SYSTEM
 from workbench.services.task_views import TaskQuery, list_tasks, task_detail
 from workbench.store.models import Account, AuditEntry, Journal, Posting, TargetedPlan
 
+pytestmark = pytest.mark.both_backends
+
 
 def balances(wb, actor) -> tuple[int, int]:
     view = wb.run(funds.fund_account, actor)

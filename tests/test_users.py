@@ -8,6 +8,8 @@ from workbench.domain.roles import Role
 from workbench.services import users
 from workbench.services.base import SYSTEM
 
+pytestmark = pytest.mark.both_backends
+
 
 def test_register_and_sign_in(wb):
     m = factories.merchant(wb)

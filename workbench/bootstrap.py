@@ -14,7 +14,7 @@ from workbench.services import users
 from workbench.services.base import Actor
 from workbench.store.engine import make_engine
 from workbench.store.migrate import upgrade
-from workbench.store.uow import uow_factory
+from workbench.store.uow import retrying, uow_factory
 
 T = TypeVar("T")
 
@@ -31,10 +31,13 @@ class Workbench:
         self._listeners: list[Callable[[], None]] = []
 
     def run(self, use_case: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """`wb.run(funds.top_up, actor, cmd)`: one use case, one transaction."""
-        with self.uow(read_only=getattr(use_case, "read_only", False)) as uow:
-            result = use_case(uow, *args, **kwargs)
-            changed = uow.changed
+        """`wb.run(funds.top_up, actor, cmd)`: one use case, one transaction (run again if
+        PostgreSQL found it colliding with a concurrent one)."""
+        def attempt() -> tuple[T, bool]:
+            with self.uow(read_only=getattr(use_case, "read_only", False)) as uow:
+                return use_case(uow, *args, **kwargs), uow.changed
+
+        result, changed = retrying(attempt)
         if changed:
             for listener in list(self._listeners):
                 listener()

@@ -257,7 +257,7 @@ def _income_since(uow: UnitOfWork, actor: Actor, since: datetime) -> int:
             .join(Account, Account.id == Posting.account_id)
             .where(Account.owner_id == actor.id, Account.kind == AccountKind.AVAILABLE.value,
                    Posting.amount_cents > 0, Journal.kind != "top_up", Journal.at >= since))
-    return uow.session.scalar(stmt) or 0
+    return int(uow.session.scalar(stmt) or 0)   # PostgreSQL sums bigint as numeric
 
 
 def _spend(uow: UnitOfWork, actor: Actor) -> int:
@@ -271,7 +271,7 @@ def _spend(uow: UnitOfWork, actor: Actor) -> int:
                     & Journal.ref_id.in_(select(LiveTask.id).where(LiveTask.merchant_id == actor.id)))
                    | ((Journal.ref_type == "order")
                       & Journal.ref_id.in_(select(CoopOrder.id).where(CoopOrder.merchant_id == actor.id)))))
-    return uow.session.scalar(stmt) or 0
+    return int(uow.session.scalar(stmt) or 0)
 
 
 def _figures(uow: UnitOfWork, actor: Actor) -> list[Figure]:
@@ -313,8 +313,8 @@ def _figures(uow: UnitOfWork, actor: Actor) -> list[Figure]:
             StoreBinding.agency_id == actor.id, StoreBinding.status == "active")) or 0
         pool = s.execute(select(func.count(), func.coalesce(func.sum(BasePoolItem.listed.cast(Integer)), 0))
                          .where(BasePoolItem.agency_id == actor.id)).one()
-        share = s.scalar(select(func.coalesce(func.sum(Sale.agency_fee_cents), 0)).where(
-            Sale.agency_id == actor.id, Sale.paid_at >= uow.now - timedelta(days=30))) or 0
+        share = int(s.scalar(select(func.coalesce(func.sum(Sale.agency_fee_cents), 0)).where(
+            Sale.agency_id == actor.id, Sale.paid_at >= uow.now - timedelta(days=30))) or 0)
         return [
             Figure("creators", _("绑定主播"), str(creators)),
             Figure("stores", _("绑定店铺"), str(stores)),

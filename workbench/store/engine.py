@@ -1,4 +1,4 @@
-"""Opening the store: engine with SQLite pragmas, checks for unwritable or damaged files."""
+"""Opening the store: SQLite (pragmas, checks for unwritable or damaged files) or PostgreSQL."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import sqlite3
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError
 
 
@@ -62,20 +62,39 @@ def _sqlite_begin(conn) -> None:
     conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
+def _postgresql_engine(parsed: URL) -> Engine:
+    """PostgreSQL through psycopg 3. Transactions are SERIALIZABLE, so any two that would have
+    interfered fail one of them with a serialization error, which `uow.retrying` runs again:
+    the same outcome as SQLite's one-writer-at-a-time, while writers of unrelated rows proceed."""
+    if parsed.get_driver_name() != "psycopg":
+        raise StoreError(f"--db: use the psycopg driver: postgresql+psycopg://user@host/database "
+                         f"(got {parsed.drivername})")
+    args = {"connect_timeout": 10, "application_name": "workbench"}
+    return create_engine(parsed, isolation_level="SERIALIZABLE", pool_pre_ping=True, pool_size=5,
+                         max_overflow=10, pool_recycle=3600, connect_args=args)
+
+
 def make_engine(url: str, *, create: bool = True) -> Engine:
-    """An engine for `url`. SQLite runs with WAL, foreign keys and a busy timeout."""
+    """An engine for `url`. SQLite runs with WAL, foreign keys and a busy timeout; PostgreSQL
+    (`postgresql+psycopg://user:password@host:5432/database`) runs SERIALIZABLE."""
     try:
         parsed = make_url(url)
     except ArgumentError:
         raise StoreError(f"--db: not a database URL: {url}") from None
+    backend = parsed.get_backend_name()
+    if backend not in ("sqlite", "postgresql"):
+        raise StoreError(f"--db: {backend} is not supported (use a SQLite file or postgresql+psycopg://...)")
     path = sqlite_path(url)
     if path is not None:
         if not create and not path.exists():
             raise StoreError(f"--db: no database at {path} (run `workbench demo` to create one)")
         _check_writable(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(parsed, future=True)
-    if parsed.get_backend_name() == "sqlite":
+    try:
+        engine = _postgresql_engine(parsed) if backend == "postgresql" else create_engine(parsed)
+    except ImportError as exc:
+        raise StoreError(f"--db: the driver for {parsed.drivername} is not installed ({exc.name})") from None
+    if backend == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
     try:
@@ -86,8 +105,8 @@ def make_engine(url: str, *, create: bool = True) -> Engine:
                     raise StoreError(f"--db: the database {path} is damaged ({row})")
     except (DatabaseError, OperationalError) as exc:
         engine.dispose()
-        orig = getattr(exc, "orig", exc)
-        raise StoreError(f"--db: {url} cannot be opened: {orig}") from None
+        orig = " ".join(str(getattr(exc, "orig", exc)).split())
+        raise StoreError(f"--db: {parsed.render_as_string(hide_password=True)} cannot be opened: {orig}") from None
     return engine
 
 

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable
 from datetime import datetime
+from typing import TypeVar
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from workbench.clock import Clock
 from workbench.config import Rules
+from workbench.domain.errors import Conflict
+from workbench.i18n import _
 from workbench.store.engine import READ_ONLY
+
+T = TypeVar("T")
 
 
 class UnitOfWork:
@@ -56,3 +64,26 @@ UowFactory = Callable[..., UnitOfWork]
 def uow_factory(engine: Engine, clock: Clock, rules: Rules) -> UowFactory:
     sessions = sessionmaker(bind=engine, expire_on_commit=False)
     return lambda read_only=False: UnitOfWork(sessions, clock, rules, read_only)
+
+
+# PostgreSQL's "could not serialize access" and "deadlock detected": the transaction did nothing
+# and running it again, on what the other one committed, gives the answer one-at-a-time would.
+RETRYABLE = frozenset({"40001", "40P01"})
+ATTEMPTS = 12
+
+
+def is_retryable(exc: BaseException) -> bool:
+    return isinstance(exc, DBAPIError) and getattr(exc.orig, "sqlstate", None) in RETRYABLE
+
+
+def retrying(attempt: Callable[[], T], attempts: int = ATTEMPTS) -> T:
+    """Run `attempt` (one whole unit of work) again while the database says it collided with a
+    concurrent one. SQLite never says so: its writers queue on the write lock instead."""
+    for n in range(attempts):
+        try:
+            return attempt()
+        except DBAPIError as exc:
+            if not is_retryable(exc):
+                raise
+            time.sleep(random.uniform(0, min(0.2, 0.005 * 2 ** n)))
+    raise Conflict(_("已被他人修改，请刷新"))
