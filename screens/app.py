@@ -136,6 +136,7 @@ class WorkbenchApp(App):
 
     @work(thread=True, exclusive=True, group="poll", exit_on_error=False)
     def _poll_store(self) -> None:
+        from workbench.services import webhooks
         from workbench.services.notifications import news, store_version
 
         version = self.wb.run(store_version)
@@ -144,13 +145,17 @@ class WorkbenchApp(App):
         self._version = version
         if self.actor is not None:
             unread, newest, fresh = self.wb.run(news, self.actor, self._seen)
-            self.call_from_thread(self._show_news, unread, newest, fresh)
+            ring = bool(fresh) and self.wb.run(webhooks.get_prefs, self.actor).bell
+            self.call_from_thread(self._show_news, unread, newest, fresh, ring)
 
-    def _show_news(self, unread: int, newest: int, fresh: list) -> None:
-        """A toast for each notification that arrived while the session was open; the count in the header."""
+    def _show_news(self, unread: int, newest: int, fresh: list, ring: bool = False) -> None:
+        """A toast for each notification that arrived while the session was open (with the terminal
+        bell, unless the user turned it off); the count in the header."""
         self._seen = max(self._seen, newest)
         for note in fresh[-3:]:
             self.notify(note.text, title=_("通知"), timeout=8)
+        if ring:
+            self.bell()
         if self.actor is not None:
             bell = f" · 🔔 {unread}" if unread else ""
             self.sub_title = f"{self.actor.name} · {self.actor.role.label if self.actor.role else ''}{bell}"

@@ -24,6 +24,8 @@ class DashboardScreen(WorkScreen):
         Binding("f", "app.open('funds')", N_("资金账户"), tooltip=N_("核心数据: 查看更多"), id="dashboard.funds"),
         Binding("n", "app.open('notifications')", N_("通知"), tooltip=N_("打开通知"), id="dashboard.notifications",
                 show=False),
+        Binding("c", "app.open('deadlines')", N_("截止日历"), tooltip=N_("未来 30 天的截止时间"),
+                id="dashboard.deadlines", show=False),
         Binding("h", "app.open('help')", N_("帮助中心"), tooltip=N_("操作指引: 查看更多"), id="dashboard.help"),
         Binding("s", "app.open('creator_square')", N_("主播广场"), tooltip=N_("平台推荐: 查看更多"),
                 id="dashboard.square"),

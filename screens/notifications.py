@@ -9,12 +9,17 @@ from textual.widgets import DataTable, Footer, Header
 
 from screens import registry
 from screens.base import WorkScreen
+from screens.widgets.dialogs import FormDialog
+from screens.widgets.form import FieldSpec
 from screens.widgets.panel import Panel
 from screens.widgets.table import fill_table
 from workbench.domain.formatting import local_time
 from workbench.i18n import N_, _
 from workbench.services import notifications
+from workbench.services import webhooks
 from workbench.services.notifications import MarkRead, NotificationView
+
+FORMAT_LABELS = {"wecom": "企业微信 WeCom", "dingtalk": "钉钉 DingTalk", "feishu": "飞书 Feishu"}
 
 
 class NotificationsScreen(WorkScreen):
@@ -23,22 +28,26 @@ class NotificationsScreen(WorkScreen):
         Binding("escape", "app.pop_screen", N_("返回"), tooltip=N_("回到工作台"), id="notifications.back"),
         Binding("m", "mark_read", N_("标为已读"), tooltip=N_("把选中的通知标为已读"), id="notifications.read"),
         Binding("a", "mark_all", N_("全部已读"), tooltip=N_("把全部通知标为已读"), id="notifications.read_all"),
+        Binding("s", "settings", N_("通知设置"), tooltip=N_("提示音、免打扰时段与群机器人 Webhook"),
+                id="notifications.settings"),
     ]
 
     def __init__(self) -> None:
         super().__init__()
         self.rows: list[NotificationView] = []
+        self.prefs: webhooks.Prefs = webhooks.DEFAULT
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Panel(_("通知"), DataTable(id="notes", cursor_type="row"), id="notes-panel",
-                    more=_("Enter 打开 · m 已读 · a 全部已读"))
+        yield Panel(_("通知"), DataTable(id="notes", cursor_type="row"), id="notes-panel")
         yield Footer()
 
-    def fetch(self) -> list[NotificationView]:
-        return self.wb_app.wb.run(notifications.list_notifications, self.wb_app.actor)
+    def fetch(self) -> tuple[list[NotificationView], webhooks.Prefs]:
+        wb, actor = self.wb_app.wb, self.wb_app.actor
+        return wb.run(notifications.list_notifications, actor), wb.run(webhooks.get_prefs, actor)
 
-    def show(self, rows: list[NotificationView]) -> None:
+    def show(self, view: tuple[list[NotificationView], webhooks.Prefs]) -> None:
+        rows, self.prefs = view
         self.rows = rows
         zone = self.wb_app.actor.zone
         fill_table(
@@ -49,6 +58,38 @@ class NotificationsScreen(WorkScreen):
             [str(n.id) for n in rows])
         unread = sum(not n.read for n in rows)
         self.query_one("#notes-panel").border_title = _("通知") + f" · {_('未读')} {unread}"
+        p = self.prefs
+        channels = [_("提示音 开") if p.bell else _("提示音 关"),
+                    _("免打扰 {start}–{end}").format(start=p.quiet_start, end=p.quiet_end)]
+        if p.webhook_url:
+            channels.append(_("Webhook {fmt}").format(fmt=FORMAT_LABELS.get(p.webhook_format, p.webhook_format)))
+        self.query_one("#notes-panel").border_subtitle = " · ".join(channels) + "  " + _("s 设置")
+
+    def action_settings(self) -> None:
+        p = self.prefs
+        fields = [
+            FieldSpec("bell", _("新通知时响提示音"), choices=[(_("开"), "yes"), (_("关"), "no")],
+                      value="yes" if p.bell else "no"),
+            FieldSpec("quiet_start", _("免打扰开始 (HH:MM, 您的时区)"), value=p.quiet_start),
+            FieldSpec("quiet_end", _("免打扰结束 (HH:MM)"), value=p.quiet_end),
+            FieldSpec("webhook_format", _("群机器人"),
+                      choices=[(_("不推送"), "none")] + [(label, key) for key, label in FORMAT_LABELS.items()],
+                      value=p.webhook_format or "none"),
+            FieldSpec("webhook_url", _("Webhook 地址"), placeholder="https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…",
+                      value=p.webhook_url),
+        ]
+
+        def make(v: dict[str, str]):
+            none = v["webhook_format"] == "none"
+            return webhooks.update_prefs, webhooks.UpdatePrefs.parse(
+                bell=v["bell"] == "yes", quiet_start=v["quiet_start"], quiet_end=v["quiet_end"],
+                webhook_format="" if none else v["webhook_format"],
+                webhook_url="" if none else v["webhook_url"])
+
+        self.app.push_screen(FormDialog(
+            _("通知设置"), fields, make, submit=_("保存"),
+            note=_("免打扰时段内群机器人推送会推迟到时段结束, 截止前最后一次提醒除外。站内通知总是立即送达。"),
+            done=lambda _p: self.wb_app.notify(_("通知设置已保存"))))
 
     def _current(self) -> NotificationView | None:
         table = self.query_one(DataTable)
@@ -71,4 +112,6 @@ class NotificationsScreen(WorkScreen):
         if not note.read:
             self.wb_app.perform(notifications.mark_read, MarkRead(ids=[note.id]))
         if note.screen and note.screen in registry.available() and note.screen != "notifications":
-            self.wb_app.action_open(note.screen)
+            if note.screen in registry.REF_ARG and note.ref_id is None:
+                return
+            self.wb_app.action_open(note.screen, **registry.ref_kwargs(note.screen, note.ref_id))

@@ -11,6 +11,7 @@ from textual.screen import Screen
 def _factories() -> dict[str, Callable[..., Screen]]:
     from screens.creator_profile import CreatorProfileScreen
     from screens.creator_square import CreatorSquareScreen
+    from screens.deadlines import DeadlinesScreen
     from screens.disputes import DisputesScreen
     from screens.funds import FundsScreen
     from screens.help_centre import HelpCentreScreen
@@ -65,8 +66,18 @@ def _factories() -> dict[str, Callable[..., Screen]]:
         "base_data": BaseDataScreen,
         "fee_calc": FeeCalcScreen,
         "base_page": BasePageScreen,
+        "deadlines": DeadlinesScreen,
     }
 
+
+
+# Screens about one record: the keyword that names it, so a link with a bare id can open them.
+REF_ARG = {"order_detail": "order_id", "task_detail": "task_id"}
+
+
+def ref_kwargs(key: str, ref_id: int | None) -> dict[str, int]:
+    arg = REF_ARG.get(key)
+    return {arg: ref_id} if arg and ref_id is not None else {}
 
 
 def available() -> frozenset[str]:

@@ -115,6 +115,12 @@ ACTIONS: list[Action] = [
     Action("fees", "calc", "fees:calculate_fee", "fees:FeeQuery", help="the fee calculator"),
     Action("notifications", "list", "notifications:list_notifications", help="your notifications"),
     Action("notifications", "read", "notifications:mark_read", "notifications:MarkRead", help="mark notifications read"),
+    Action("notifications", "settings", "webhooks:get_prefs", help="your delivery settings: bell, quiet hours, webhook"),
+    Action("notifications", "set", "webhooks:update_prefs", "webhooks:UpdatePrefs",
+           help="change bell, quiet hours (HH:MM) or the team-chat webhook (wecom, dingtalk, feishu)"),
+    Action("notifications", "pushes", "webhooks:my_pushes", help="your recent webhook pushes and their state"),
+    Action("notifications", "test-push", "webhooks:send_test", help="send a test message to your webhook"),
+    Action("deadlines", "list", "calendar:my_deadlines", help="your deadlines of the next 30 days by day, with their risk"),
     Action("products", "add", "products:add_product", "products:AddProduct", help="list a product in your store"),
     Action("products", "list", "products:my_products", help="your products"),
     Action("help", "search", "help:search_help", "help:HelpQuery", help="search the help centre for your role"),
@@ -189,6 +195,12 @@ def _build_parser() -> argparse.ArgumentParser:
                      help="demo: time passes N times faster (from WORKBENCH_NOW or now)")
     demo = sub.add_parser("demo", parents=[common], help="recreate the demo database")
     demo.add_argument("--if-missing", action="store_true", help="only when the store is empty or missing")
+    gen = sub.add_parser("generate", parents=[common], help="build a large synthetic store for load tests")
+    for name, default in (("orders", "1000"), ("tasks", "1000"), ("creators", "100"), ("products", "1000"),
+                          ("seed", "1"), ("merchants", None)):
+        gen.add_argument(f"--{name}", default=default, metavar="N", help=f"default {default or 'products / 50'}")
+    gen.add_argument("--now", help="the anchor time, ISO 8601 with an offset (default: WORKBENCH_NOW or now)")
+    gen.add_argument("--force", action="store_true", help="replace an existing file")
     tick = sub.add_parser("tick", parents=[common], help="apply the automatic transitions that are due")
     tick.add_argument("--json", action="store_true")
     sched = sub.add_parser("scheduler", parents=[common], help="run the reminder and transition scheduler")
@@ -200,6 +212,22 @@ def _build_parser() -> argparse.ArgumentParser:
     users = sub.add_parser("users", parents=[common], help="list the users who can sign in")
     users.add_argument("--role", choices=["merchant", "creator", "agency", "support"])
     users.add_argument("--json", action="store_true")
+    # Options given after the key action; SUPPRESS keeps them from hiding ones given before it.
+    late = argparse.ArgumentParser(add_help=False, argument_default=argparse.SUPPRESS)
+    for option in ("--db", "--lang", "--zone"):
+        late.add_argument(option)
+    late.add_argument("--json", action="store_true")
+    late.add_argument("--as", dest="as_user", help="act as this user (default: the system, from this console)")
+    key_actions = users.add_subparsers(dest="users_action", metavar="ACTION")
+    add_key = key_actions.add_parser("add-key", parents=[late], help="let a public key sign in as USER over SSH")
+    add_key.add_argument("user", metavar="USER")
+    add_key.add_argument("keyfile", metavar="KEYFILE", help="an OpenSSH public key file (.pub), or - for standard input")
+    add_key.add_argument("--comment", help="a note on the key (default: the key file's comment)")
+    remove_key = key_actions.add_parser("remove-key", parents=[late], help="remove one of USER's SSH keys")
+    remove_key.add_argument("user", metavar="USER")
+    remove_key.add_argument("fingerprint", metavar="FINGERPRINT", help="as `workbench users keys` shows it (SHA256:…)")
+    list_keys = key_actions.add_parser("keys", parents=[late], help="the SSH keys of USER (default: everyone's, or yours with --as)")
+    list_keys.add_argument("user", metavar="USER", nargs="?")
     serve = sub.add_parser("serve", help="serve the workbench to remote users")
     serving = serve.add_subparsers(dest="serve_action", metavar="HOW", required=True)
     web = serving.add_parser("web", parents=[common], help="a browser demo (textual-serve) on a throwaway demo store")
@@ -213,6 +241,25 @@ def _build_parser() -> argparse.ArgumentParser:
     web.add_argument("--public-url", metavar="URL", help="the address visitors use, when behind a proxy")
     web.add_argument("--max-sessions", type=_positive(int, 1000), default=8, metavar="N",
                      help="at most this many visitors at once (default 8)")
+    ssh = serving.add_parser("ssh", parents=[common], help="over SSH: public keys only, one process per session")
+    ssh.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    ssh.add_argument("--port", type=_positive(int, 65535), default=2222, help="port (default 2222)")
+    ssh.add_argument("--host-key", metavar="PATH",
+                     help="the server's private key, created on first start (default: beside the user data)")
+    ssh.add_argument("--idle-timeout", type=_positive(float, 86400), default=900, metavar="SECONDS",
+                     help="close a session after this long without a keystroke (default 900)")
+    ssh.add_argument("--max-sessions", type=_positive(int, 10000), default=50, metavar="N",
+                     help="sessions open at once, in total (default 50)")
+    ssh.add_argument("--max-per-user", type=_positive(int, 10000), default=3, metavar="N",
+                     help="sessions open at once per user (default 3)")
+    ssh.add_argument("--max-failed-logins", type=_positive(int, 10000), default=10, metavar="N",
+                     help="failed logins from one address within a minute before it is refused (default 10)")
+    ssh.add_argument("--block-time", type=_positive(float, 86400), default=300, metavar="SECONDS",
+                     help="how long such an address is refused (default 300)")
+    ssh.add_argument("--color", choices=["auto", "standard", "256", "truecolor"],
+                     help="colours for every session (default: what the client's TERM and COLORTERM say)")
+    ssh.add_argument("--esc-delay", type=_positive(int, 2000), default=100, metavar="MS",
+                     help="how long to wait after Escape for the rest of a key sequence (default 100)")
     areas: dict[str, argparse._SubParsersAction] = {}
     for action in ACTIONS:
         if action.area not in areas:
@@ -350,6 +397,55 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _count_option(args: argparse.Namespace, name: str, least: int) -> int:
+    text = getattr(args, name)
+    if not text.strip().isdigit() or int(text) < least:
+        raise UsageError(f"--{name}: a whole number of at least {least} is needed, not {text!r}")
+    return int(text)
+
+
+def _cmd_generate(args: argparse.Namespace) -> int:
+    """A synthetic store, built beside the target and moved into place when complete."""
+    import time
+
+    from workbench.bootstrap import bootstrap
+    from workbench.clock import parse_instant
+    from workbench.generate import Sizes, generate
+    from workbench.store.engine import checkpoint, sqlite_path
+
+    sizes = Sizes(orders=_count_option(args, "orders", 0), tasks=_count_option(args, "tasks", 0),
+                  creators=_count_option(args, "creators", 1), products=_count_option(args, "products", 1),
+                  merchants=None if args.merchants is None else _count_option(args, "merchants", 1))
+    seed = _count_option(args, "seed", 0)
+    settings = _settings(args)
+    try:
+        anchor = parse_instant(args.now or settings.now) if (args.now or settings.now) else None
+    except ValueError as exc:
+        raise UsageError(f"--now: {exc}") from None
+    path = sqlite_path(settings.db_url)
+    if path is None:
+        raise UsageError("--db: the generator builds a SQLite file")
+    if path.exists() and not args.force:
+        raise UsageError(f"--db: {path} already exists; add --force to replace it")
+    building = path.with_name(path.name + ".building")
+    _remove_sqlite(building)
+    started = time.monotonic()
+    wb = bootstrap(settings.model_copy(update={"db_url": f"sqlite:///{building}"}))
+    try:
+        generate(wb, sizes, seed, anchor or wb.clock.now(), progress=lambda line: print(line, flush=True))
+        checkpoint(wb.engine)
+    except BaseException:
+        wb.close()
+        _remove_sqlite(building)
+        raise
+    wb.close()
+    _remove_sqlite(path)
+    os.replace(building, path)
+    print(f"synthetic store ready: {path} ({path.stat().st_size / 2**20:,.0f} MiB, "
+          f"{time.monotonic() - started:.1f} s)")
+    return 0
+
+
 def _remove_sqlite(path) -> None:
     for suffix in ("", "-wal", "-shm"):
         p = path.with_name(path.name + suffix)
@@ -379,11 +475,66 @@ def _cmd_serve_web(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
 
 
+def _cmd_serve_ssh(args: argparse.Namespace) -> int:
+    import logging
+    from pathlib import Path
+
+    from workbench.bootstrap import bootstrap
+    from workbench.paths import user_data_dir
+    from workbench.serve.ssh import SshConfig, serve_forever
+
+    settings = _settings(args)
+    config = SshConfig(
+        host_key=Path(args.host_key).expanduser() if args.host_key else user_data_dir() / "ssh_host_ed25519_key",
+        host=args.host, port=args.port, idle_timeout=args.idle_timeout, max_sessions=args.max_sessions,
+        max_per_user=args.max_per_user, max_failed_logins=args.max_failed_logins,
+        block_seconds=args.block_time, color=args.color, esc_delay_ms=args.esc_delay, lang=settings.lang)
+    wb = bootstrap(settings, create=False)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    logging.getLogger("asyncssh").setLevel(logging.WARNING)
+
+    def ready(server) -> None:  # noqa: ANN001
+        print(f"ssh server listening on {config.host}:{server.port} (host key {config.host_key})", flush=True)
+
+    try:
+        return serve_forever(wb, config, ready)
+    except OSError as exc:
+        raise UsageError(f"--port: cannot listen on {config.host}:{config.port}: {exc.strerror or exc}") from None
+    finally:
+        wb.close()
+
+
+def _cmd_keys(args: argparse.Namespace) -> int:
+    """`workbench users add-key | remove-key | keys`: as --as, or as the system from this console."""
+    from workbench.bootstrap import bootstrap
+    from workbench.services import keys
+    from workbench.services.base import SYSTEM
+
+    wb = bootstrap(_settings(args), create=False)
+    actor = wb.sign_in(args.as_user) if getattr(args, "as_user", None) else SYSTEM
+    if args.users_action == "add-key":
+        text = sys.stdin.read() if args.keyfile == "-" else read_text_file(args.keyfile, field="KEYFILE")
+        result = wb.run(keys.add_key, actor, keys.AddKey.parse(
+            handle=args.user, public_key=text, comment=getattr(args, "comment", None)))
+    elif args.users_action == "remove-key":
+        result = wb.run(keys.remove_key, actor, keys.RemoveKey.parse(handle=args.user, fingerprint=args.fingerprint))
+    else:
+        result = wb.run(keys.list_keys, actor, args.user)
+    if getattr(args, "json", False):
+        print(json.dumps(_jsonable(result), ensure_ascii=False, indent=2))
+    else:
+        for k in result if isinstance(result, list) else [result]:
+            print(f"{k.handle:<14} {k.fingerprint}  {k.key_type}  {k.comment}")
+    return 0
+
+
 def _cmd_users(args: argparse.Namespace) -> int:
     from workbench.bootstrap import bootstrap
     from workbench.domain.roles import Role
     from workbench.services.users import list_users
 
+    if getattr(args, "users_action", None):
+        return _cmd_keys(args)
     wb = bootstrap(_settings(args), create=False)
     rows = wb.run(list_users, Role(args.role) if args.role else None)
     if args.json:
@@ -492,10 +643,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_users(args)
         if args.area == "tick":
             return _cmd_tick(args)
+        if args.area == "generate":
+            return _cmd_generate(args)
         if args.area == "scheduler":
             return _cmd_scheduler(args)
         if args.area == "serve" and args.serve_action == "web":
             return _cmd_serve_web(args)
+        if args.area == "serve" and args.serve_action == "ssh":
+            return _cmd_serve_ssh(args)
         return _cmd_action(args)
     except DomainError as exc:
         print(f"workbench: {exc}", file=sys.stderr)
