@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import socket
@@ -151,6 +152,47 @@ def test_refuses_to_open_a_real_store_without_real_store(tmp_path: Path) -> None
     assert done.returncode == 2
     assert done.stderr.startswith("workbench: --db:") and done.stderr.count("\n") == 1
     assert not real.exists()
+
+
+def test_a_reset_keeps_the_store_an_open_page_uses_until_it_closes(tmp_path: Path) -> None:
+    from workbench.serve.web import DemoStores
+
+    stores = DemoStores(tmp_path)
+    first, second = tmp_path / "demo-1.db", tmp_path / "demo-2.db"
+    for path in (first, second, tmp_path / "demo-1.db-wal"):
+        path.write_bytes(b"")
+    stores._switch(first)
+    in_use = stores.acquire()
+    stores._switch(second)                       # a reset while a page is open on the first
+    assert in_use == first and first.exists() and stores.acquire() == second
+    stores.release(in_use)
+    assert not first.exists() and not (tmp_path / "demo-1.db-wal").exists() and second.exists()
+
+
+def test_apps_get_bounded_sizes_and_none_of_the_servers_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
+    from textual_serve.download_manager import DownloadManager
+
+    from workbench.serve.web import MAX_COLUMNS, AppSession
+
+    monkeypatch.setenv("WORKBENCH_DB", "sqlite:////somewhere/real.db")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "x")
+    monkeypatch.setenv("TEXTUAL_DEBUG_SOCKET", "x")
+    async def nothing(*_args: object) -> None:
+        return None
+
+    session = AppSession("true", write_bytes=nothing, write_str=nothing, close=nothing,
+                         download_manager=DownloadManager())
+    env = session._build_environment(80, 24)
+    assert "WORKBENCH_DB" not in env and "AWS_SECRET_ACCESS_KEY" not in env and "TEXTUAL_DEBUG_SOCKET" not in env
+    assert env["TEXTUAL_DRIVER"].endswith("WebDriver") and "PATH" in env
+    sizes: list[tuple[int, int]] = []
+
+    async def record(self: AppSession, width: int, height: int) -> None:
+        sizes.append((width, height))
+
+    monkeypatch.setattr("textual_serve.app_service.AppService.set_terminal_size", record)
+    asyncio.run(session.set_terminal_size(10**9, -5))
+    assert sizes == [(MAX_COLUMNS, 1)]
 
 
 def test_browser_shows_the_dashboard_answers_a_key_and_the_server_stops_cleanly(served: Served, tmp_path: Path) -> None:

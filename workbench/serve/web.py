@@ -9,6 +9,7 @@ authenticating reverse proxy (README, "In a browser (demo)").
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import re
@@ -109,7 +110,12 @@ class DemoStores:
         path, cmd = self._next()
         proc = await asyncio.create_subprocess_exec(*cmd, env=child_env(), stdout=subprocess.DEVNULL,
                                                     stderr=subprocess.PIPE)
-        _, err = await proc.communicate()
+        try:
+            _, err = await proc.communicate()
+        except asyncio.CancelledError:   # the server is stopping: do not leave a builder behind
+            proc.kill()
+            await proc.wait()
+            raise
         if proc.returncode != 0:
             raise DemoBuildError(f"could not rebuild the demo store: {err.decode(errors='replace').strip()}")
         self._switch(path)
@@ -198,6 +204,8 @@ class WebDemo(Server):
         task = asyncio.create_task(self._reset_loop())
         yield
         task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
     async def _reset_loop(self) -> None:
         assert self.stores is not None and self.options.reset_every
