@@ -124,8 +124,9 @@ def my_deadlines(uow: UnitOfWork, actor: Actor, days: int = 30) -> list[Calendar
         risk = "overdue" if at <= now else "soon" if at - now <= timedelta(hours=24) else "later"
         entries.append(CalendarEntry(at, local_time(at, actor.zone)[:10], kind.name, _(WHAT[kind.name]),
                                      kind.ref_type, rid, kind.screen, names[kind.model].get(rid, ""), risk))
+    late = "overdue"
     for oid, at in overdue:
-        entries.append(CalendarEntry(at, local_time(at, actor.zone)[:10], "overdue", _(WHAT["overdue"]),
+        entries.append(CalendarEntry(at, local_time(at, actor.zone)[:10], late, _(WHAT[late]),
                                      "order", oid, "order_detail", names[CoopOrder].get(oid, ""), "overdue"))
     entries.sort(key=lambda e: (e.at, e.ref_id))
     return entries

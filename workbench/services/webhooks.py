@@ -18,12 +18,15 @@ from sqlalchemy import func, select, update
 
 from workbench.domain import delivery
 from workbench.domain.errors import DomainError
-from workbench.i18n import _, speaking
+from workbench.i18n import N_, _, speaking
 from workbench.services.base import Actor, Command, audit, read_only
 from workbench.store.models import DeliveryPrefs, Notification, User, WebhookDelivery
 from workbench.store.uow import UnitOfWork
 
 CLAIM = timedelta(seconds=60)   # a claimed push is not claimed again for this long
+# Where a push says the work is done, in words (the screens' own names).
+PLACES = {"order_detail": N_("订单"), "orders": N_("订单"), "task_detail": N_("任务"), "tasks": N_("任务"),
+          "stock_reviews": N_("备货审核"), "notifications": N_("通知")}
 
 
 # ---- preferences ----------------------------------------------------------------------------------
@@ -131,8 +134,9 @@ def _render(uow: UnitOfWork, note: Notification, lang: str | None) -> tuple[str,
     with speaking(lang or "zh"):
         title = _("工作台通知")
         text = render(note.kind, note.params)
-        where = _("在工作台打开: {screen} #{ref}").format(screen=note.screen, ref=note.ref_id) \
-            if note.screen and note.ref_id else ""
+        place = _(PLACES[note.screen]) if note.screen in PLACES else ""
+        where = (_("在工作台打开: {place} #{ref}").format(place=place, ref=note.ref_id) if note.ref_id
+                 else _("在工作台打开: {place}").format(place=place)) if place else ""
     return title, text + (f"\n{where}" if where else "")
 
 
