@@ -176,10 +176,11 @@ class AppSession(AppService):
 
 
 class WebDemo(Server):
-    """textual-serve's server, guarded: Origin allowlist, session cap, one store per session."""
+    """textual-serve's server, guarded: Origin allowlist, session cap, the current demo store."""
 
     def __init__(self, options: WebOptions, settings: Settings, stores: DemoStores | None) -> None:
-        public_url = options.public_url or f"http://{options.host}:{options.port}"
+        host = f"[{options.host}]" if ":" in options.host else options.host
+        public_url = (options.public_url or f"http://{host}:{options.port}").rstrip("/")
         super().__init__("workbench run", host=options.host, port=options.port,
                          title="Workbench", public_url=public_url)
         self.options = options
