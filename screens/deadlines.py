@@ -19,7 +19,7 @@ from workbench.services.calendar import CalendarEntry, my_deadlines
 
 STYLE = {"overdue": "bold red", "soon": "bold yellow", "later": "green"}
 MARK = {"overdue": "✗", "soon": "!", "later": "·"}
-REF = {"order": N_("订单"), "task": N_("任务"), "plan": N_("备货单")}
+REF = {"order": N_("订单 #{id}"), "task": N_("任务 #{id}"), "plan": N_("备货单 #{id}")}
 WEEKDAYS = (N_("周一"), N_("周二"), N_("周三"), N_("周四"), N_("周五"), N_("周六"), N_("周日"))
 
 
@@ -65,10 +65,11 @@ class DeadlinesScreen(WorkScreen):
         tree = self.query_one(Tree)
         tree.clear()
         counts = {r: sum(e.risk == r for e in entries) for r in STYLE}
+        overdue, soon, later = _("已逾期"), _("24 小时内"), _("之后")
         legend = Text.assemble(
-            (f"✗ {_('已逾期')} {counts['overdue']}", STYLE["overdue"]), "   ",
-            (f"! {_('24 小时内')} {counts['soon']}", STYLE["soon"]), "   ",
-            (f"· {_('之后')} {counts['later']}", STYLE["later"]))
+            (f"✗ {overdue} {counts['overdue']}", STYLE["overdue"]), "   ",
+            (f"! {soon} {counts['soon']}", STYLE["soon"]), "   ",
+            (f"· {later} {counts['later']}", STYLE["later"]))
         self.query_one("#legend", Static).update(legend)
         if not entries:
             tree.root.add_leaf(Text(_("未来 30 天没有截止事项"), style="dim"))
@@ -84,13 +85,13 @@ class DeadlinesScreen(WorkScreen):
                 label = Text.assemble((f"{day} {weekday}", "bold"), (f" · {len(items)}", "dim"))
             node = tree.root.add(label, expand=True)
             for e in items:
+                when = local_time(e.at, zone)[5:] if e.risk == "overdue" else local_time(e.at, zone, with_date=False)
                 node.add_leaf(Text.assemble(
-                    (f"{MARK[e.risk]} ", STYLE[e.risk]),
-                    (local_time(e.at, zone, with_date=e.risk == "overdue"), "bold"), "  ",
-                    (e.what, STYLE[e.risk]), "  ",
-                    f"{_(REF[e.ref_type])} #{e.ref_id}", "  ",
-                    (e.counterpart, ""), "  ",
-                    (remaining(e.at, now), "dim")), data=e)
+                    (f"{MARK[e.risk]} ", STYLE[e.risk]), (when, "bold"), "  ",
+                    (e.what[:1].upper() + e.what[1:], STYLE[e.risk]), "  ",
+                    _(REF[e.ref_type]).format(id=e.ref_id), "  ",
+                    (remaining(e.at, now), "dim"), "  ",
+                    e.counterpart), data=e)
         self.call_after_refresh(tree.move_cursor_to_line, 1)
 
     def on_tree_node_selected(self, event: Tree.NodeSelected) -> None:

@@ -150,3 +150,38 @@ class TestAgency:
                 wb.close()
             return
         assert TestFlowB._open(snap_compare, demo_path, user, key)
+
+
+class TestScheduler:
+    """The deadline calendar and notification settings, in Chinese at 120×40."""
+
+    def test_deadline_calendar_support(self, snap_compare, demo_path):
+        wb = open_store(demo_path, at="2026-06-03T12:00:00+08:00")
+        try:
+            app = WorkbenchApp(wb, wb.sign_in("s.lin"))
+
+            async def go(pilot):
+                await settle(pilot)
+                app.action_open("deadlines")
+                await settle(pilot)
+
+            assert snap_compare(app, terminal_size=(120, 40), run_before=go)
+        finally:
+            wb.close()
+
+    def test_notification_settings(self, snap_compare, demo_path):
+        wb = open_store(demo_path)
+        try:
+            app = WorkbenchApp(wb, wb.sign_in("c.xiaoyu"))
+
+            async def go(pilot):
+                await settle(pilot)
+                app.action_open("notifications")
+                await settle(pilot)
+                await pilot.press("s")
+                await settle(pilot)
+
+            assert snap_compare(app, terminal_size=(120, 40), run_before=go)
+        finally:
+            wb.close()
+
