@@ -1,0 +1,183 @@
+"""Serving Workbench to remote terminals: over SSH (`ssh`) and in a browser (`web`).
+
+This module holds the process that runs one remote SSH session: the server starts one child per
+session with the session's terminal as its standard streams; the child makes that terminal its
+controlling tty (so resizes arrive as SIGWINCH), opens the store itself and runs the TUI pinned
+to the user the key belongs to.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import socket
+import sys
+from collections.abc import Sequence
+
+# How the server starts a session without the zygote: a fresh interpreter (exec, never a fork of
+# the server, which holds an open database).
+SESSION_BOOT = "import sys; from workbench.serve import session_main; sys.exit(session_main(sys.argv[1:]))"
+# The zygote: a fresh interpreter that imports the TUI once, opens no database, and forks one
+# child per session, so a session starts in a fraction of a second instead of importing anew.
+ZYGOTE_BOOT = "import sys; from workbench.serve import zygote_main; zygote_main(int(sys.argv[1]))"
+
+
+def session_args(handle: str, db_url: str, lang: str, zone: str | None) -> list[str]:
+    argv = ["--as", handle, "--db", db_url, "--lang", lang]
+    if zone:
+        argv += ["--zone", zone]
+    return argv
+
+
+def session_main(argv: Sequence[str] | None = None) -> int:
+    """Run the TUI as one user on the terminal at fd 0 until it quits or is told to stop."""
+    parser = argparse.ArgumentParser(prog="workbench-session")
+    parser.add_argument("--as", dest="as_user", required=True)
+    parser.add_argument("--db", required=True)
+    parser.add_argument("--lang")
+    parser.add_argument("--zone")
+    args = parser.parse_args(argv)
+    if os.isatty(0) and os.getsid(0) != os.getpid():
+        os.login_tty(0)   # a new session whose controlling tty is the terminal at fd 0
+
+    from workbench.bootstrap import bootstrap
+    from workbench.config import env_settings
+
+    # The server brought the schema up to date before it listened.
+    wb = bootstrap(env_settings(db_url=args.db, lang=args.lang, zone=args.zone), create=False,
+                   migrate=False)
+    actor = wb.sign_in(args.as_user)
+    app = pinned_app(wb, actor)
+    app.run()
+    wb.close()
+    return app.return_code or 0
+
+
+def pinned_app(wb, actor):  # noqa: ANN001, ANN201 - Textual is imported only here
+    """The TUI signed in as `actor` for good: no user switching, SIGTERM and SIGHUP quit cleanly."""
+    import asyncio
+    import inspect
+    from pathlib import Path
+
+    # Deferred, as in `workbench run`: the core never loads Textual otherwise.
+    from screens.app import WorkbenchApp
+
+    class PinnedApp(WorkbenchApp):
+        # Textual reads CSS_PATH relative to the subclass's module: point at the app's own file.
+        CSS_PATH = str(Path(inspect.getfile(WorkbenchApp)).parent / WorkbenchApp.CSS_PATH)
+
+        def on_mount(self) -> None:
+            # Textual calls WorkbenchApp.on_mount as well (handlers run for each class).
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGTERM, signal.SIGHUP):
+                loop.add_signal_handler(sig, self.exit)
+
+        def check_action(self, action: str, parameters: tuple) -> bool | None:
+            if action == "switch_user":
+                return False     # hidden: the key decides who this is
+            return super().check_action(action, parameters)
+
+        def action_switch_user(self) -> None:
+            self.bell()
+
+    # The scheduler's lease is held by the daemon or another process, never by a remote session.
+    return PinnedApp(wb, actor, scheduler=False)
+
+
+# ---- the zygote --------------------------------------------------------------------------------
+
+def _preload() -> None:
+    import gc
+    import importlib
+
+    for name in ("textual.app", "textual.drivers.linux_driver", "sqlalchemy.dialects.sqlite",
+                 "workbench.bootstrap", "screens.app", "screens.dashboard", "screens.commands",
+                 "workbench.services.dashboard", "workbench.services.notifications"):
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001 - a broken module is reported by the session that needs it
+            pass
+    gc.collect()
+    gc.freeze()   # keep the imported objects out of the collector, so children share their pages
+
+
+def zygote_main(fd: int) -> None:
+    """Serve fork requests on the SEQPACKET socket `fd`: one request, one child, its exit reported.
+
+    Request: JSON `{"id", "argv", "env"}` with the session's terminal passed as a file descriptor.
+    Replies: `{"id", "pid"}` once forked, `{"exit": pid, "status": code}` when a child ends.
+    """
+    import selectors
+
+    _preload()
+    sock = socket.socket(fileno=fd)
+    wake_r, wake_w = os.pipe()
+    os.set_blocking(wake_w, False)
+    signal.set_wakeup_fd(wake_w)
+    signal.signal(signal.SIGCHLD, lambda *_: None)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)   # the server decides when sessions end
+    sel = selectors.DefaultSelector()
+    sel.register(sock, selectors.EVENT_READ)
+    sel.register(wake_r, selectors.EVENT_READ)
+    while True:
+        for key, _ in sel.select():
+            if key.fileobj is sock:
+                try:
+                    msg, fds, _flags, _addr = socket.recv_fds(sock, 1 << 16, 1)
+                except OSError:
+                    msg, fds = b"", []
+                if not msg:
+                    os._exit(0)      # the server is gone
+                request = json.loads(msg)
+                pid = os.fork()
+                if pid == 0:
+                    _child(request, fds[0], sock, (wake_r, wake_w))
+                for f in fds:
+                    os.close(f)
+                sock.send(json.dumps({"id": request["id"], "pid": pid}).encode())
+            else:
+                os.read(wake_r, 4096)
+                while True:
+                    try:
+                        pid, status = os.waitpid(-1, os.WNOHANG)
+                    except ChildProcessError:
+                        break
+                    if pid == 0:
+                        break
+                    sock.send(json.dumps({"exit": pid,
+                                          "status": os.waitstatus_to_exitcode(status)}).encode())
+
+
+def _child(request: dict, tty: int, sock: socket.socket, wake: tuple[int, int]) -> None:
+    code = 1
+    try:
+        signal.set_wakeup_fd(-1)
+        for sig in (signal.SIGCHLD, signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, signal.SIG_DFL)
+        sock.close()
+        for f in wake:
+            os.close(f)
+        os.environ.clear()
+        os.environ.update(request["env"])
+        import importlib
+
+        import textual.constants
+
+        importlib.reload(textual.constants)   # ESCDELAY, TEXTUAL_COLOR_SYSTEM of this session
+        os.login_tty(tty)
+        code = session_main(request["argv"])
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 1
+    except BaseException:  # a defect in one session: say so on its terminal, end only it
+        import traceback
+
+        traceback.print_exc()
+    finally:
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        finally:
+            os._exit(code)
