@@ -113,6 +113,7 @@ def zygote_main(fd: int) -> None:
 
     _preload()
     sock = socket.socket(fileno=fd)
+    sock.send(json.dumps({"ready": os.getpid()}).encode())
     wake_r, wake_w = os.pipe()
     os.set_blocking(wake_w, False)
     signal.set_wakeup_fd(wake_w)

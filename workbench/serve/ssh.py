@@ -167,7 +167,11 @@ class Zygote:
         theirs.close()
         ours.setblocking(False)
         self.sock = ours
+        self._ready = asyncio.get_running_loop().create_future()
         asyncio.get_running_loop().add_reader(ours.fileno(), self._readable)
+        # Sessions are served once the zygote has imported the TUI; a slow start is no failure.
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(asyncio.shield(self._ready), 60)
 
     @property
     def alive(self) -> bool:
@@ -186,7 +190,10 @@ class Zygote:
                 self._lost()
                 return
             reply = json.loads(data)
-            if "pid" in reply:
+            if "ready" in reply:
+                if not self._ready.done():
+                    self._ready.set_result(None)
+            elif "pid" in reply:
                 fut = self._waiting.pop(reply["id"], None)
                 if fut is not None and not fut.done():
                     fut.set_result(reply["pid"])
