@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: run test demo catalogs screenshot clean
+.PHONY: run test bench demo catalogs screenshot clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -33,6 +33,13 @@ test: $(TEST_STAMP)
 	tools/system-packages.sh
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Benchmarks: outside the tests, each prints its table and writes bench/results/<name>.json.
+BENCHES ?= $(wildcard bench/*_bench.py)
+bench: $(TEST_STAMP)
+	tools/system-packages.sh
+	@status=0; for b in $(BENCHES); do \
+		echo "== $$b"; $(BIN)/python -m bench.$$(basename $$b .py) || status=1; \
+	done; exit $$status
 
 catalogs: $(TEST_STAMP)
 	$(BIN)/python tools/catalog.py

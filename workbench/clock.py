@@ -68,6 +68,6 @@ def parse_instant(text: str) -> datetime:
 
 def clock_from(now: str | None, speed: float | None = None) -> Clock:
     """WORKBENCH_NOW fixes the clock; with a speed, time runs from there (or from now) N times faster."""
-    if speed is not None and speed != 1:
+    if speed is not None:
         return FastClock(parse_instant(now) if now else datetime.now(UTC), speed)
     return FixedClock(parse_instant(now)) if now else SystemClock()

@@ -1,0 +1,1 @@
+"""Benchmarks: run by `make bench`, outside the test suite."""
