@@ -442,3 +442,28 @@ def test_the_scheduler_on_the_demo_with_the_clock_moved_sends_everything_once(de
         assert wb.run(apply_due, SYSTEM) == {"timed_out": 0, "auto_confirmed": 0, "overdue": 0}
     finally:
         wb.close()
+
+
+def test_a_sped_up_demo_daemon_fires_on_time_in_store_time(demo_path):
+    """`workbench scheduler --clock-speed 3600`: an hour passes every second, and the reminder due
+    two store-hours after start goes out at its moment, not at the next minute's sweep."""
+    env = {**os.environ, "WORKBENCH_DB": str(demo_path), "WORKBENCH_NOW": "2026-06-03T08:00:00+08:00"}
+    proc = subprocess.Popen([sys.executable, "-m", "workbench", "scheduler", "--clock-speed", "3600"], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        assert "scheduler started" in proc.stdout.readline()
+        wb = open_store(demo_path)
+        deadline = time.monotonic() + 20
+        rows = []
+        while time.monotonic() < deadline and not rows:
+            time.sleep(0.2)
+            with wb.uow(read_only=True) as uow:
+                rows = list(uow.session.execute(select(Reminder.fire_at, Reminder.late_seconds).where(
+                    Reminder.kind == "schedule_window", Reminder.ref_id == 4)))
+        wb.close()
+        [(fire_at, late)] = rows
+        assert fire_at == parse_instant("2026-06-03T10:00:00+08:00")
+        assert late < 15 * 60            # a quarter of a second of wall time, at 3600x
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(20)
