@@ -50,6 +50,17 @@ def test_postgresql_runs_serializable(wb):
         assert conn.execute(text("SHOW transaction_isolation")).scalar() == "serializable"
 
 
+def test_a_wrong_or_unreachable_database_is_one_line():
+    from workbench.store.engine import StoreError, make_engine
+
+    for url, words in [("postgresql+psycopg://wb@127.0.0.1:1/none", "cannot be opened"),
+                       ("postgresql+psycopg2://wb@127.0.0.1/none", "psycopg"),
+                       ("mysql://wb@127.0.0.1/none", "not supported")]:
+        with pytest.raises(StoreError) as err:
+            make_engine(url)
+        assert words in str(err.value) and "\n" not in str(err.value)
+
+
 def test_downgrade_and_upgrade_round_trip(db_url):
     from alembic import command
 

@@ -25,7 +25,7 @@ from workbench.services.selection import current_quote_row
 from workbench.store.models import (
     Complaint, CoopOrder, Creator, ExclusiveItem, Merchant, OrderProduct, Product,
 )
-from workbench.store.uow import UnitOfWork
+from workbench.store.uow import UnitOfWork, expect_version
 
 PAGE = 50
 
@@ -38,6 +38,7 @@ class Invite(Command):
 
 class OrderRef(Command):
     order_id: int
+    version: int | None = None  # the version the person saw (OrderRow.version); refused if it changed
 
 
 class ShipSample(Command):
@@ -83,6 +84,7 @@ class OrderRow:
     status: str
     state: str
     due_at: datetime | None
+    version: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,9 +126,11 @@ def visible_order(uow: UnitOfWork, actor: Actor, order_id: int) -> CoopOrder:
     raise NotFound(_("没有这个订单: #{id}").format(id=order_id), field="order_id")
 
 
-def _own(uow: UnitOfWork, actor: Actor, order_id: int, role: Role) -> CoopOrder:
+def _own(uow: UnitOfWork, actor: Actor, order_id: int, role: Role, seen: int | None = None) -> CoopOrder:
     require_role(actor, role)
-    return visible_order(uow, actor, order_id)
+    order = visible_order(uow, actor, order_id)
+    expect_version(order, seen)
+    return order
 
 
 def _move(uow: UnitOfWork, order: CoopOrder, action: str, status: OrderStatus, **values) -> None:
@@ -259,7 +263,7 @@ def invite(uow: UnitOfWork, actor: Actor, cmd: Invite) -> int:
 
 def pay(uow: UnitOfWork, actor: Actor, cmd: OrderRef) -> int:
     """The merchant confirms an invitation and pays the quote (held until delivery)."""
-    order = _own(uow, actor, cmd.order_id, Role.MERCHANT)
+    order = _own(uow, actor, cmd.order_id, Role.MERCHANT, cmd.version)
     check_allowed("pay", order.status)
     _check_record(uow, actor.id, Role.MERCHANT)
     available = ledger.account(uow, actor.id, AccountKind.AVAILABLE)
@@ -274,7 +278,7 @@ def pay(uow: UnitOfWork, actor: Actor, cmd: OrderRef) -> int:
 
 
 def decline(uow: UnitOfWork, actor: Actor, cmd: OrderRef) -> int:
-    order = _own(uow, actor, cmd.order_id, Role.MERCHANT)
+    order = _own(uow, actor, cmd.order_id, Role.MERCHANT, cmd.version)
     _move(uow, order, "decline", OrderStatus.DECLINED, closed_at=uow.now)
     audit(uow, actor, "order.decline", "order", order.id)
     notify(uow, order.creator_id, "order_declined", screen="orders", ref_id=order.id, order=order.id)
@@ -283,7 +287,7 @@ def decline(uow: UnitOfWork, actor: Actor, cmd: OrderRef) -> int:
 
 
 def accept(uow: UnitOfWork, actor: Actor, cmd: OrderRef) -> int:
-    order = _own(uow, actor, cmd.order_id, Role.CREATOR)
+    order = _own(uow, actor, cmd.order_id, Role.CREATOR, cmd.version)
     _move(uow, order, "accept", OrderStatus.ACCEPTED, accepted_at=uow.now)
     audit(uow, actor, "order.accept", "order", order.id)
     notify(uow, order.merchant_id, "order_accepted", screen="orders", ref_id=order.id, order=order.id)
@@ -475,7 +479,8 @@ def _rows(uow: UnitOfWork, orders: list[CoopOrder]) -> list[OrderRow]:
     creators = {u: n for u, n in uow.session.execute(
         select(Creator.user_id, Creator.nickname).where(Creator.user_id.in_(cids)))} if cids else {}
     return [OrderRow(o.id, merchants.get(o.merchant_id, ""), creators.get(o.creator_id, ""),
-                     "、".join(names.get(o.id, [])), o.quote_cents, o.status, OrderStatus(o.status).label, _due(o))
+                     "、".join(names.get(o.id, [])), o.quote_cents, o.status, OrderStatus(o.status).label, _due(o),
+                     o.version)
             for o in orders]
 
 

@@ -15,7 +15,7 @@ from workbench.domain.roles import Role
 from workbench.i18n import _
 from workbench.services.base import Actor, Command, audit, read_only, require_role
 from workbench.store.models import Product, Shop
-from workbench.store.uow import UnitOfWork
+from workbench.store.uow import UnitOfWork, expect_version
 
 
 class AddProduct(Command):
@@ -54,6 +54,7 @@ class ProductView:
     experience_score: Decimal
     recommend_index: int
     store: str
+    version: int = 0            # hand it back in UpdateProduct, so a stale edit is refused
 
 
 def add_product(uow: UnitOfWork, actor: Actor, cmd: AddProduct) -> ProductView:
@@ -77,7 +78,7 @@ def add_product(uow: UnitOfWork, actor: Actor, cmd: AddProduct) -> ProductView:
 
 def product_view(p: Product, store: str = "") -> ProductView:
     return ProductView(p.id, p.name, p.category, p.brand, p.price_cents, p.sales,
-                       p.commission_rate, p.experience_score, p.recommend_index, store)
+                       p.commission_rate, p.experience_score, p.recommend_index, store, p.version)
 
 
 @read_only
@@ -105,6 +106,7 @@ class UpdateProduct(Command):
     brand: str | None = Field(default=None, max_length=100)
     experience_score: Decimal | None = Field(default=None, ge=0, le=5, decimal_places=1)
     price: str | None = None
+    version: int | None = None  # the version the merchant saw; refused if it changed since
 
     @field_validator("price")
     @classmethod
@@ -121,6 +123,7 @@ def update_product(uow: UnitOfWork, actor: Actor, cmd: UpdateProduct) -> Product
     p = uow.session.get(Product, cmd.product_id)
     if p is None or (not actor.is_system and p.merchant_id != actor.id):
         raise NotFound(_("没有这个商品: #{id}").format(id=cmd.product_id), field="product_id")
+    expect_version(p, cmd.version)
     changes = {}
     if cmd.brand is not None:
         changes["brand"], p.brand = cmd.brand, cmd.brand

@@ -19,7 +19,7 @@ from workbench.services.orders import deliver
 from workbench.store.models import (
     CoopOrder, Creator, ExclusiveItem, OrderProduct, Product, StockPlan, StockPlanItem,
 )
-from workbench.store.uow import UnitOfWork
+from workbench.store.uow import UnitOfWork, expect_version
 
 
 class SubmitPlan(Command):
@@ -29,17 +29,20 @@ class SubmitPlan(Command):
 
 class PlanRef(Command):
     plan_id: int
+    version: int | None = None  # the version the person saw (PlanView.version); refused if it changed
 
 
 class ReviewPlan(Command):
     plan_id: int
     approve: bool
     reason: str = Field(default="", max_length=300)
+    version: int | None = None
 
 
 class EndLive(Command):
     plan_id: int
     shown_product_ids: list[int] = Field(default_factory=list, description="products actually shown")
+    version: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +64,7 @@ class PlanView:
     share: str
     review_reason: str
     submitted_at: datetime
+    version: int = 0
 
 
 def status_label(status: str) -> str:
@@ -106,11 +110,12 @@ def submit_plan(uow: UnitOfWork, actor: Actor, cmd: SubmitPlan) -> int:
     return plan.id
 
 
-def _plan(uow: UnitOfWork, actor: Actor, plan_id: int) -> StockPlan:
+def _plan(uow: UnitOfWork, actor: Actor, plan_id: int, seen: int | None = None) -> StockPlan:
     plan = uow.session.get(StockPlan, plan_id)
     if plan is None or not (actor.is_system or actor.role is Role.SUPPORT
                             or (actor.role is Role.CREATOR and plan.creator_id == actor.id)):
         raise NotFound(_("没有这个备货单: #{id}").format(id=plan_id), field="plan_id")
+    expect_version(plan, seen)
     return plan
 
 
@@ -122,7 +127,7 @@ def _require_status(plan: StockPlan, *allowed: str) -> None:
 def revoke_plan(uow: UnitOfWork, actor: Actor, cmd: PlanRef) -> int:
     """A plan can be revoked until it is reviewed."""
     require_role(actor, Role.CREATOR)
-    plan = _plan(uow, actor, cmd.plan_id)
+    plan = _plan(uow, actor, cmd.plan_id, cmd.version)
     _require_status(plan, "submitted")
     plan.status = "revoked"
     audit(uow, actor, "stock_plan.revoke", "stock_plan", plan.id)
@@ -132,7 +137,7 @@ def revoke_plan(uow: UnitOfWork, actor: Actor, cmd: PlanRef) -> int:
 
 def review_plan(uow: UnitOfWork, actor: Actor, cmd: ReviewPlan) -> int:
     require_role(actor, Role.SUPPORT)
-    plan = _plan(uow, actor, cmd.plan_id)
+    plan = _plan(uow, actor, cmd.plan_id, cmd.version)
     _require_status(plan, "submitted")
     if not cmd.approve and not cmd.reason:
         raise DomainError(_("驳回需要填写原因"), field="reason")
@@ -147,7 +152,7 @@ def review_plan(uow: UnitOfWork, actor: Actor, cmd: ReviewPlan) -> int:
 
 def start_live(uow: UnitOfWork, actor: Actor, cmd: PlanRef) -> int:
     require_role(actor, Role.CREATOR)
-    plan = _plan(uow, actor, cmd.plan_id)
+    plan = _plan(uow, actor, cmd.plan_id, cmd.version)
     _require_status(plan, "approved")
     plan.status, plan.started_at = "live", uow.now
     audit(uow, actor, "stock_plan.start_live", "stock_plan", plan.id)
@@ -159,7 +164,7 @@ def end_live(uow: UnitOfWork, actor: Actor, cmd: EndLive) -> dict[str, int]:
     """The live ends: delivery is recorded for every order whose products were shown, and settled
     in proportion to the ordered products shown (等比例结算). Nothing is delivered by hand."""
     require_role(actor, Role.CREATOR)
-    plan = _plan(uow, actor, cmd.plan_id)
+    plan = _plan(uow, actor, cmd.plan_id, cmd.version)
     _require_status(plan, "live")
     items = {i.product_id: i for i in uow.session.scalars(select(StockPlanItem).where(StockPlanItem.plan_id == plan.id))}
     strangers = [p for p in cmd.shown_product_ids if p not in items]
@@ -195,7 +200,8 @@ def _view(uow: UnitOfWork, plan: StockPlan) -> PlanView:
     exclusive = sum(1 for r in rows if r[2])
     nickname = uow.session.scalar(select(Creator.nickname).where(Creator.user_id == plan.creator_id)) or ""
     return PlanView(plan.id, nickname, plan.live_at, plan.status, [tuple(r) for r in rows],
-                    f"{exclusive_share(exclusive, len(rows)) * 100:.0f}%", plan.review_reason, plan.submitted_at)
+                    f"{exclusive_share(exclusive, len(rows)) * 100:.0f}%", plan.review_reason, plan.submitted_at,
+                    plan.version)
 
 
 @read_only

@@ -42,6 +42,7 @@ class TaskRow:
     status: str
     sub_status: str
     state: str
+    version: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +98,7 @@ def _names(uow: UnitOfWork, tasks: list[LiveTask]) -> tuple[dict[int, str], dict
 
 def _row(t: LiveTask, merchants: dict[int, str], creators: dict[int, str]) -> TaskRow:
     return TaskRow(t.id, merchants.get(t.merchant_id, ""), creators.get(t.creator_id, ""), t.air_at, t.hours,
-                   t.amount_cents, t.status, t.sub_status, state_label(t.status, t.sub_status))
+                   t.amount_cents, t.status, t.sub_status, state_label(t.status, t.sub_status), t.version)
 
 
 @read_only

@@ -27,7 +27,7 @@ from workbench.services.base import (
 from workbench.store.models import (
     Creator, Dispute, LiveTask, Product, TargetedPlan, TaskProduct,
 )
-from workbench.store.uow import UnitOfWork
+from workbench.store.uow import UnitOfWork, expect_version
 
 MAX_HOURS = 24
 
@@ -61,6 +61,7 @@ class PublishTask(Command):
 
 class TaskRef(Command):
     task_id: int
+    version: int | None = None  # the version the person saw (TaskRow.version); refused if it changed
 
 
 class Reasoned(Command):
@@ -83,9 +84,11 @@ def visible_task(uow: UnitOfWork, actor: Actor, task_id: int) -> LiveTask:
     raise NotFound(_("没有这个任务: #{id}").format(id=task_id), field="task_id")
 
 
-def _own_task(uow: UnitOfWork, actor: Actor, task_id: int, role: Role) -> LiveTask:
+def _own_task(uow: UnitOfWork, actor: Actor, task_id: int, role: Role, seen: int | None = None) -> LiveTask:
     require_role(actor, role)
-    return visible_task(uow, actor, task_id)
+    task = visible_task(uow, actor, task_id)
+    expect_version(task, seen)
+    return task
 
 
 def _move(uow: UnitOfWork, task: LiveTask, action: str, status: TaskStatus, sub: TaskSub = TaskSub.NONE,
@@ -164,7 +167,7 @@ def publish_task(uow: UnitOfWork, actor: Actor, cmd: PublishTask) -> int:
 
 def accept_task(uow: UnitOfWork, actor: Actor, cmd: TaskRef) -> int:
     """The creator accepts: the task goes in progress; a targeted plan is created now, not before."""
-    task = _own_task(uow, actor, cmd.task_id, Role.CREATOR)
+    task = _own_task(uow, actor, cmd.task_id, Role.CREATOR, cmd.version)
     _move(uow, task, "accept", TaskStatus.IN_PROGRESS, TaskSub.WAITING_AIR,
           accepted_at=uow.now, last_action_at=uow.now)
     reminders.deadline_set(uow, "air_time", task.id, task.air_at, task.creator_id)
@@ -191,7 +194,7 @@ def reject_task(uow: UnitOfWork, actor: Actor, cmd: Reasoned) -> int:
 
 
 def go_live(uow: UnitOfWork, actor: Actor, cmd: TaskRef) -> int:
-    task = _own_task(uow, actor, cmd.task_id, Role.CREATOR)
+    task = _own_task(uow, actor, cmd.task_id, Role.CREATOR, cmd.version)
     _move(uow, task, "go_live", TaskStatus.IN_PROGRESS, TaskSub.LIVE, last_action_at=uow.now)
     audit(uow, actor, "task.go_live", "task", task.id)
     notify(uow, task.merchant_id, "task_live", screen="tasks", ref_id=task.id, task=task.id)
@@ -200,7 +203,7 @@ def go_live(uow: UnitOfWork, actor: Actor, cmd: TaskRef) -> int:
 
 
 def end_live(uow: UnitOfWork, actor: Actor, cmd: TaskRef) -> int:
-    task = _own_task(uow, actor, cmd.task_id, Role.CREATOR)
+    task = _own_task(uow, actor, cmd.task_id, Role.CREATOR, cmd.version)
     _move(uow, task, "end_live", TaskStatus.IN_PROGRESS, TaskSub.AWAITING_CHECK, last_action_at=uow.now)
     audit(uow, actor, "task.end_live", "task", task.id)
     notify(uow, task.merchant_id, "task_to_check", screen="tasks", ref_id=task.id, task=task.id)
@@ -210,7 +213,7 @@ def end_live(uow: UnitOfWork, actor: Actor, cmd: TaskRef) -> int:
 
 def check_task(uow: UnitOfWork, actor: Actor, cmd: TaskRef) -> int:
     """The merchant's check (初验) passes: the frozen amount goes to the creator."""
-    task = _own_task(uow, actor, cmd.task_id, Role.MERCHANT)
+    task = _own_task(uow, actor, cmd.task_id, Role.MERCHANT, cmd.version)
     _move(uow, task, "check", TaskStatus.COMPLETED, TaskSub.NONE, closed_at=uow.now, last_action_at=uow.now)
     release(uow, actor, task, task.amount_cents, "task_settle")
     audit(uow, actor, "task.check", "task", task.id, amount=task.amount_cents)

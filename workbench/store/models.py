@@ -148,6 +148,8 @@ class Product(Base):
     experience_score: Mapped[Decimal] = mapped_column(Numeric(2, 1))
     recommend_index: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime]
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version}   # every change bumps it; see store.uow.expect_version
     __table_args__ = (CheckConstraint("price_cents > 0", name="price"),)
 
 
@@ -204,6 +206,8 @@ class TopUp(Base):
     decided_at: Mapped[datetime | None]
     decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     journal_id: Mapped[int | None] = mapped_column(ForeignKey("journals.id"))
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version}   # every change bumps it; see store.uow.expect_version
     __table_args__ = (
         CheckConstraint("amount_cents > 0", name="amount"),
         CheckConstraint("method IN ('online','bank')", name="method"),
@@ -328,6 +332,8 @@ class Dispute(Base):
     ruled_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     compensation_cents: Mapped[int | None] = mapped_column(BigInteger)
     ruling: Mapped[str] = mapped_column(String(300), default="")
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version}   # every change bumps it; see store.uow.expect_version
     __table_args__ = (
         CheckConstraint("status IN ('open','ruled')", name="status"),
         Index("ix_disputes_status", "status", "opened_at"),
@@ -450,6 +456,8 @@ class StockPlan(Base):
     review_reason: Mapped[str] = mapped_column(String(300), default="")
     started_at: Mapped[datetime | None]
     ended_at: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version}   # every change bumps it; see store.uow.expect_version
     __table_args__ = (
         CheckConstraint("status IN ('submitted','revoked','approved','rejected','live','ended')", name="status"),
         Index("ix_stock_plans_status", "status", "submitted_at"),
@@ -479,6 +487,8 @@ class Complaint(Base):
     ruled_at: Mapped[datetime | None]
     ruled_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     ruling: Mapped[str] = mapped_column(String(300), default="")
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version}   # every change bumps it; see store.uow.expect_version
     __table_args__ = (
         CheckConstraint("status IN ('open','upheld','dismissed')", name="status"),
         Index("ix_complaints_status", "status", "filed_at"),
@@ -523,6 +533,8 @@ class CreatorBinding(Base):
     invited_at: Mapped[datetime]
     confirmed_at: Mapped[datetime | None]
     ended_at: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version}   # every change bumps it; see store.uow.expect_version
     __table_args__ = (
         CheckConstraint("status IN ('invited','active','declined','ended')", name="status"),
         CheckConstraint("creator_share >= 0 AND creator_share <= 1", name="share"),
@@ -543,6 +555,8 @@ class StoreBinding(Base):
     invited_at: Mapped[datetime]
     confirmed_at: Mapped[datetime | None]
     ended_at: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version}   # every change bumps it; see store.uow.expect_version
     __table_args__ = (
         CheckConstraint("status IN ('invited','active','declined','ended')", name="status"),
         Index("ix_store_bindings_store", "store_id", "status"),

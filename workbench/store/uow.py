@@ -66,6 +66,14 @@ def uow_factory(engine: Engine, clock: Clock, rules: Rules) -> UowFactory:
     return lambda read_only=False: UnitOfWork(sessions, clock, rules, read_only)
 
 
+def expect_version(row: object, seen: int | None, field: str = "version") -> None:
+    """Optimistic locking across transactions: the person acted on the row as they saw it
+    (`seen`, from the view they were shown); if anyone changed it since, refuse instead of
+    overwriting their change. `seen=None` means the caller did not say (scripts, the CLI)."""
+    if seen is not None and getattr(row, "version") != seen:
+        raise Conflict(_("已被他人修改，请刷新"), field=field)
+
+
 # PostgreSQL's "could not serialize access" and "deadlock detected": the transaction did nothing
 # and running it again, on what the other one committed, gives the answer one-at-a-time would.
 RETRYABLE = frozenset({"40001", "40P01"})
