@@ -109,7 +109,8 @@ class Terminal:
 
     async def wait_for(self, text: str, timeout: float = 10.0) -> float:
         started = time.monotonic()
-        while text not in self.text:
+        wanted = text.encode()
+        while wanted not in self.raw and text not in self.text:
             self._arrived.clear()
             left = timeout - (time.monotonic() - started)
             if left <= 0 or self._reader.done():
@@ -352,11 +353,16 @@ async def test_sigterm_tells_every_session_and_stops_cleanly(store, user_keys, t
     assert len(server.audit("ssh.logout")) >= 2
     with sqlite3.connect(store) as db:
         assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
-    # The host key made on the first start is the one a restart uses.
-    host_key = (tmp_path / "host_key").read_bytes()
-    again = Server(store, tmp_path)
-    assert (tmp_path / "host_key").read_bytes() == host_key
-    assert again.stop() == 0
+
+
+def test_the_host_key_is_made_once_and_kept(tmp_path):
+    from workbench.serve.ssh import load_host_key
+
+    path = tmp_path / "keys" / "host_key"
+    made = load_host_key(path)
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert load_host_key(path).export_public_key() == made.export_public_key()
+    assert (tmp_path / "keys" / "host_key.pub").read_bytes() == made.export_public_key()
 
 
 # ---- keys ----------------------------------------------------------------------------------------------

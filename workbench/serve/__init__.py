@@ -21,7 +21,7 @@ from collections.abc import Sequence
 SESSION_BOOT = "import sys; from workbench.serve import session_main; sys.exit(session_main(sys.argv[1:]))"
 # The zygote: a fresh interpreter that imports the TUI once, opens no database, and forks one
 # child per session, so a session starts in a fraction of a second instead of importing anew.
-ZYGOTE_BOOT = "import sys; from workbench.serve import zygote_main; zygote_main(int(sys.argv[1]))"
+ZYGOTE_BOOT = "import sys; from workbench.serve import zygote_main; zygote_main(int(sys.argv[1]), sys.argv[2])"
 
 
 def session_args(handle: str, db_url: str, lang: str, zone: str | None) -> list[str]:
@@ -89,7 +89,6 @@ def pinned_app(wb, actor):  # noqa: ANN001, ANN201 - Textual is imported only he
 # ---- the zygote --------------------------------------------------------------------------------
 
 def _preload() -> None:
-    import gc
     import importlib
 
     for name in ("textual.app", "textual.drivers.linux_driver", "sqlalchemy.dialects.sqlite",
@@ -99,11 +98,51 @@ def _preload() -> None:
             importlib.import_module(name)
         except Exception:  # noqa: BLE001 - a broken module is reported by the session that needs it
             pass
-    gc.collect()
-    gc.freeze()   # keep the imported objects out of the collector, so children share their pages
 
 
-def zygote_main(fd: int) -> None:
+def _warm(db_url: str) -> None:
+    """Run what a session starts with once per role, then close the store again.
+
+    A fresh process spends most of a session's start filling SQLAlchemy's per-class caches
+    (0.4 s for the first dashboard, 0.06 s after); children forked afterwards start warm. Every
+    connection is closed before the first fork (`_holds_store` checks), so none is shared.
+    """
+    from screens import registry
+    from workbench.bootstrap import bootstrap
+    from workbench.config import env_settings
+    from workbench.services import dashboard, notifications, users
+
+    wb = bootstrap(env_settings(db_url=db_url), create=False, migrate=False)
+    try:
+        roles = set()
+        for user in wb.run(users.list_users):
+            if user.role in roles:
+                continue
+            roles.add(user.role)
+            actor = wb.sign_in(user.handle)
+            wb.run(dashboard.load_dashboard, actor, registry.available_for(user.role.value))
+            wb.run(notifications.store_version)
+            wb.run(notifications.news, actor, -1)
+    finally:
+        wb.close()
+
+
+def _holds_store(db_url: str) -> bool:
+    from workbench.store.engine import sqlite_path
+
+    path = sqlite_path(db_url)
+    if path is None:
+        return False
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            if os.readlink(f"/proc/self/fd/{fd}").startswith(str(path.resolve())):
+                return True
+        except OSError:
+            continue
+    return False
+
+
+def zygote_main(fd: int, db_url: str) -> None:
     """Serve fork requests on the SEQPACKET socket `fd`: one request, one child, its exit reported.
 
     Request: JSON `{"id", "argv", "env"}` with the session's terminal passed as a file descriptor.
@@ -111,7 +150,17 @@ def zygote_main(fd: int) -> None:
     """
     import selectors
 
+    import gc
+
     _preload()
+    try:
+        _warm(db_url)
+    except Exception as exc:  # noqa: BLE001 - sessions then start cold, nothing worse
+        print(f"workbench: session warm-up skipped: {exc!r}", file=sys.stderr)
+    if _holds_store(db_url):
+        raise SystemExit("workbench: the zygote still holds the store open; sessions start fresh")
+    gc.collect()
+    gc.freeze()   # keep the imported objects out of the collector, so children share their pages
     sock = socket.socket(fileno=fd)
     sock.send(json.dumps({"ready": os.getpid()}).encode())
     wake_r, wake_w = os.pipe()

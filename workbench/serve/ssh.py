@@ -150,19 +150,22 @@ class FailedLogins:
 class Zygote:
     """Forks sessions from a process that imported the TUI once (see `workbench.serve`)."""
 
-    def __init__(self, env: dict[str, str]) -> None:
+    def __init__(self, env: dict[str, str], db_url: str) -> None:
         self.env = env
+        self.db_url = db_url
         self.proc: asyncio.subprocess.Process | None = None
         self.sock: socket.socket | None = None
         self._next = 0
         self._waiting: dict[int, asyncio.Future[int]] = {}
         self.exits: dict[int, int] = {}
         self._exit_waiters: dict[int, asyncio.Future[int]] = {}
+        self._ready: asyncio.Future[None] = asyncio.Future()
+        self.starts = 0
 
     async def start(self) -> None:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self.proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-c", ZYGOTE_BOOT, str(theirs.fileno()), pass_fds=(theirs.fileno(),),
+            sys.executable, "-c", ZYGOTE_BOOT, str(theirs.fileno()), self.db_url, pass_fds=(theirs.fileno(),),
             stdin=asyncio.subprocess.DEVNULL, env=self.env)
         theirs.close()
         ours.setblocking(False)
@@ -170,8 +173,11 @@ class Zygote:
         self._ready = asyncio.get_running_loop().create_future()
         asyncio.get_running_loop().add_reader(ours.fileno(), self._readable)
         # Sessions are served once the zygote has imported the TUI; a slow start is no failure.
-        with contextlib.suppress(asyncio.TimeoutError):
+        self.starts += 1
+        try:
             await asyncio.wait_for(asyncio.shield(self._ready), 60)
+        except (OSError, asyncio.TimeoutError) as exc:
+            log.warning("sessions start without the zygote: %s", exc)
 
     @property
     def alive(self) -> bool:
@@ -212,11 +218,17 @@ class Zygote:
             if not fut.done():
                 fut.set_exception(OSError("the session zygote stopped"))
         self._waiting.clear()
+        if not self._ready.done():
+            self._ready.set_exception(OSError("the session zygote did not start"))
 
     async def fork(self, argv: list[str], env: dict[str, str], tty: int) -> int:
         if not self.alive:
+            if self.starts >= 3:     # it keeps failing: sessions start from a fresh interpreter
+                raise OSError("no session zygote")
             await self.stop()
             await self.start()
+        if not self._ready.done() or self._ready.exception() is not None:
+            raise OSError("the session zygote is not ready")
         assert self.sock is not None
         self._next += 1
         fut: asyncio.Future[int] = asyncio.get_running_loop().create_future()
@@ -320,7 +332,7 @@ class SshServer:
                                      config.block_seconds)
         self.sessions: set[TerminalSession] = set()
         self.connections: set[Connection] = set()
-        self.zygote = Zygote(_base_env())
+        self.zygote = Zygote(_base_env(), wb.settings.db_url)
         self.stopping = False
         self._db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ssh-store")
         self._pending: set[asyncio.Future[Any]] = set()
