@@ -209,6 +209,12 @@ def _build_parser() -> argparse.ArgumentParser:
     sched.add_argument("--json", action="store_true")
     sched.add_argument("--clock-speed", type=_speed, metavar="N",
                        help="demo: time passes N times faster (from WORKBENCH_NOW or now)")
+    backup = sub.add_parser("backup", parents=[common], help="a consistent copy of the store, taken while it is in use")
+    backup.add_argument("path", metavar="PATH", help="the file to write")
+    backup.add_argument("--force", action="store_true", help="replace an existing file")
+    restore = sub.add_parser("restore", parents=[common], help="replace the store with a backup")
+    restore.add_argument("path", metavar="PATH", help="a file written by `workbench backup`")
+    restore.add_argument("--force", action="store_true", help="replace an existing store")
     users = sub.add_parser("users", parents=[common], help="list the users who can sign in")
     users.add_argument("--role", choices=["merchant", "creator", "agency", "support"])
     users.add_argument("--json", action="store_true")
@@ -628,6 +634,25 @@ def _cmd_scheduler(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_backup(args: argparse.Namespace) -> int:
+    """`workbench backup PATH` and `workbench restore PATH`: SQLite stores; PostgreSQL is told to use pg_dump."""
+    from pathlib import Path
+
+    from workbench import backup
+
+    url = _settings(args).db_url
+    if args.area == "backup":
+        info = backup.backup(url, Path(args.path), force=args.force)
+        print(f"backup written: {info.path} (schema {info.revision}, {info.size:,} bytes)")
+    else:
+        info = backup.restore(Path(args.path), url, force=args.force)
+        from workbench.store.migrate import head_revision
+
+        later = "" if info.revision == head_revision() else "; upgraded when next opened"
+        print(f"store restored: {info.path} (schema {info.revision}{later})")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _build_parser()
     args = parser.parse_args(argv)
@@ -647,6 +672,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_generate(args)
         if args.area == "scheduler":
             return _cmd_scheduler(args)
+        if args.area in ("backup", "restore"):
+            return _cmd_backup(args)
         if args.area == "serve" and args.serve_action == "web":
             return _cmd_serve_web(args)
         if args.area == "serve" and args.serve_action == "ssh":
