@@ -12,6 +12,7 @@ import tempfile
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
@@ -49,15 +50,18 @@ def _template() -> Path:
 class Ledger(RuleBasedStateMachine):
     @initialize()
     def open(self):
-        self.dir = Path(tempfile.mkdtemp())
-        shutil.copy(_template(), self.dir / "s.db")
-        self.wb = open_store(self.dir / "s.db", at=DEMO_NOW)
+        self.wb = self._open_store()
         self.m = {h: self.wb.sign_in(h) for h in ("m.a", "m.b")}
         self.c = {h: self.wb.sign_in(h) for h in ("c.a", "c.b")}
         self.s = self.wb.sign_in("s.a")
         from workbench.services.products import my_products
         self.p = {h: self.wb.run(my_products, a)[0].id for h, a in self.m.items()}
         self.task_ids: list[int] = []
+
+    def _open_store(self):
+        self.dir = Path(tempfile.mkdtemp())
+        shutil.copy(_template(), self.dir / "s.db")
+        return open_store(self.dir / "s.db", at=DEMO_NOW)
 
     def teardown(self):
         if hasattr(self, "wb"):
@@ -158,3 +162,43 @@ class Ledger(RuleBasedStateMachine):
 Ledger.TestCase.settings = settings(max_examples=25, stateful_step_count=30, deadline=None,
                                     suppress_health_check=[HealthCheck.too_slow])
 TestLedger = Ledger.TestCase
+
+
+def test_the_ledger_stays_sound_on_postgresql(pg_server, pg_template):
+    """The same machine on PostgreSQL, with fewer examples (each gets a database of its own)."""
+    import os
+
+    from hypothesis.stateful import run_state_machine_as_test
+
+    from workbench.bootstrap import bootstrap
+    from workbench.clock import FixedClock, parse_instant
+    from workbench.config import Settings
+
+    if "postgresql" not in os.environ.get("WORKBENCH_TEST_BACKENDS", "postgresql"):
+        pytest.skip("WORKBENCH_TEST_BACKENDS leaves PostgreSQL out")
+
+    def open_pg(name: str):
+        return bootstrap(Settings(db_url=pg_server.url(name), lang="zh"),
+                         clock=FixedClock(parse_instant(DEMO_NOW)), migrate=False)
+
+    template = pg_server.new_database(template=pg_template)
+    wb = open_pg(template)
+    for h in ("m.a", "m.b"):
+        factories.product(wb, factories.merchant(wb, h))
+    factories.creator(wb, "c.a", quote="300")
+    factories.creator(wb, "c.b", quote="1250.50")
+    factories.support(wb, "s.a")
+    wb.close()
+
+    class LedgerOnPostgreSQL(Ledger):
+        def _open_store(self):
+            self.db = pg_server.new_database(template=template)
+            return open_pg(self.db)
+
+        def teardown(self):
+            if hasattr(self, "wb"):
+                self.wb.close()
+                pg_server.drop_database(self.db)
+
+    run_state_machine_as_test(LedgerOnPostgreSQL, settings=settings(
+        max_examples=8, stateful_step_count=30, deadline=None, suppress_health_check=[HealthCheck.too_slow]))
