@@ -171,6 +171,7 @@ async def measure(port: int, server_pid: int, keys: list[tuple[str, asyncssh.SSH
     zygotes = children(server_pid)
     pids = [c for z in zygotes for c in children(z)]
     idle_mem = [memory(p) for p in pids]
+    zygote_mem = [memory(z)["rss_kb"] / 1024 for z in zygotes]
     go.set()
     await asyncio.gather(*tasks)
     return {
@@ -186,7 +187,7 @@ async def measure(port: int, server_pid: int, keys: list[tuple[str, asyncssh.SSH
         "rss_mb": summary([m["rss_kb"] / 1024 for m in idle_mem]),
         "pss_mb": summary([m["pss_kb"] / 1024 for m in idle_mem]),
         "uss_mb": summary([m["uss_kb"] / 1024 for m in idle_mem]),
-        "zygote_rss_mb": [memory(z)["rss_kb"] / 1024 for z in zygotes],
+        "zygote_rss_mb": zygote_mem,
     }
 
 

@@ -59,6 +59,8 @@ MESSAGES = {
 RESET = (b"\x1b[?1049l\x1b[?25h\x1b[?1000l\x1b[?1002l\x1b[?1003l\x1b[?1006l\x1b[?1015l"
          b"\x1b[?2004l\x1b[?1004l\x1b[?2048l\x1b[<u\x1b[0m")
 
+MAX_KEYS_PER_CONNECTION = 6     # unknown keys offered on one connection before it is closed
+MAX_UNAUTHENTICATED = 64        # connections still logging in, from all addresses together
 _TERM_RE = re.compile(r"^[A-Za-z0-9._+-]{1,64}$")
 COLOR_SYSTEMS = ("auto", "standard", "256", "truecolor")
 
@@ -450,6 +452,12 @@ class Connection(asyncssh.SSHServer):
         self.conn = conn
         peer = conn.get_extra_info("peername")
         self.address = str(peer[0]) if peer else "?"
+        unauthenticated = sum(1 for c in self.server.connections if c.actor is None)
+        if unauthenticated >= MAX_UNAUTHENTICATED:
+            self.blocked = True
+            self.server.record(SYSTEM, "refused", self.address, reason="too many connections logging in")
+            conn.close()
+            return
         if self.server.stopping or self.server.failures.blocked(self.address):
             self.blocked = True
             if not self.server.stopping:
@@ -496,6 +504,8 @@ class Connection(asyncssh.SSHServer):
         if actor is None:
             if fingerprint not in self.tried:
                 self.tried.append(fingerprint)
+            if len(self.tried) >= MAX_KEYS_PER_CONNECTION and self.conn is not None:
+                self.conn.close()          # counted as one failed login when the connection ends
             return False
         self._candidate = (fingerprint, actor)
         return True
@@ -673,23 +683,31 @@ class TerminalSession(asyncssh.SSHServerSession):
             self.pid = proc.pid
         finally:
             os.close(slave)
-        self.pidfd = os.pidfd_open(self.pid)
         loop = asyncio.get_running_loop()
         exited = loop.create_future()
-        loop.add_reader(self.pidfd, lambda: exited.done() or exited.set_result(None))
+        try:
+            self.pidfd = os.pidfd_open(self.pid)
+        except ProcessLookupError:     # it has already ended
+            exited.set_result(None)
+        else:
+            loop.add_reader(self.pidfd, lambda: exited.done() or exited.set_result(None))
+            if self.closing:           # the client left or the server stops while it started
+                self._signal(self.pidfd, signal.SIGTERM)
         self._resume_output()
         self.server.record(actor, "session", self.conn.address, pid=self.pid, term=self.term,
                            size=f"{self.size[0]}x{self.size[1]}")
         try:
             await exited
         finally:
-            loop.remove_reader(self.pidfd)
+            if self.pidfd is not None:
+                loop.remove_reader(self.pidfd)
         status = await self.server.zygote.exit_status(self.pid, timeout=0.5)
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(self._ended.wait(), 1.0)   # the last output of the child
         self._stop_output()
         os.close(master)
-        os.close(self.pidfd)
+        if self.pidfd is not None:
+            os.close(self.pidfd)
         self.master = self.pidfd = None
         if self.chan is None or self.chan.is_closing():
             return
