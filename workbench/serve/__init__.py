@@ -88,8 +88,47 @@ def pinned_app(wb, actor):  # noqa: ANN001, ANN201 - Textual is imported only he
 
 # ---- the zygote --------------------------------------------------------------------------------
 
+def _defer_migrations() -> None:
+    """Keep Alembic (11 MB per process) out of sessions, which never migrate: the server did.
+
+    `workbench.bootstrap` imports `upgrade` from `workbench.store.migrate` at the top, and that
+    module imports Alembic. Sessions get a stand-in whose `upgrade`, or any other name, loads
+    the real module on first use.
+    """
+    import importlib
+    import types
+
+    name = "workbench.store.migrate"
+    if name in sys.modules:
+        return
+
+    def real() -> types.ModuleType:
+        if sys.modules.get(name) is stand_in:
+            del sys.modules[name]
+        module = importlib.import_module(name)
+        setattr(sys.modules["workbench.store"], "migrate", module)
+        return module
+
+    class StandIn(types.ModuleType):
+        def __getattr__(self, attr: str):  # noqa: ANN204
+            if attr.startswith("__"):      # the import system probing (__path__, …)
+                raise AttributeError(attr)
+            return getattr(real(), attr)
+
+    def upgrade(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        return real().upgrade(*args, **kwargs)
+
+    import workbench.store
+
+    stand_in = StandIn(name)
+    stand_in.upgrade = upgrade
+    sys.modules[name] = stand_in
+
+
 def _preload() -> None:
     import importlib
+
+    _defer_migrations()
 
     for name in ("textual.app", "textual.drivers.linux_driver", "sqlalchemy.dialects.sqlite",
                  "workbench.bootstrap", "screens.app", "screens.dashboard", "screens.commands",
