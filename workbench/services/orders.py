@@ -202,6 +202,8 @@ def cooperation_record(uow: UnitOfWork, actor: Actor, user_id: int | None = None
     """我的直播通数据: the rates with their definitions, and why new cooperation is frozen if it is."""
     from workbench.store.models import User
 
+    if user_id is None or actor.role is not Role.SUPPORT:
+        require_role(actor, Role.MERCHANT, Role.CREATOR)   # only they have a record of their own
     uid = user_id if (user_id is not None and actor.role is Role.SUPPORT) else actor.id
     user = uow.session.get(User, uid)
     if user is None or user.role not in ("creator", "merchant"):
