@@ -243,3 +243,17 @@ def test_hosts_opening_a_new_store_at_once_migrate_it_once(pool, empty_url):
 
     revisions = [f.result(timeout=120) for f in [pool.submit(_open, empty_url) for _ in range(WORKERS)]]
     assert revisions == [head_revision()] * WORKERS
+
+
+def test_a_decision_taken_on_a_stale_screen_is_refused(wb):
+    from workbench.domain.errors import Conflict
+    from workbench.services import funds
+
+    m = factories.merchant(wb)
+    first, second = factories.support(wb, "s.one"), factories.support(wb, "s.two")
+    shown = wb.run(funds.top_up, m, funds.TopUpCmd.parse(amount="500", method="bank", reference="ICBC-9"))
+    wb.run(funds.decide_top_up, first, funds.DecideTopUp(top_up_id=shown.id, approve=True, version=shown.version))
+    with pytest.raises(Conflict, match=RELOAD):
+        wb.run(funds.decide_top_up, second, funds.DecideTopUp(top_up_id=shown.id, approve=False, note="查无此款",
+                                                              version=shown.version))
+    assert balances(wb, m) == (50_000, 0)

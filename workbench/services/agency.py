@@ -20,7 +20,7 @@ from workbench.services.base import Actor, Command, audit, notify, read_only, re
 from workbench.store.models import (
     Agency, BasePoolItem, Creator, CreatorBinding, Product, Sale, Secret, Shop, SignIn, StoreBinding, User,
 )
-from workbench.store.uow import UnitOfWork
+from workbench.store.uow import UnitOfWork, expect_version
 
 
 def _share(v: str, field: str = "creator_share") -> Decimal:
@@ -41,16 +41,19 @@ class InviteCreator(Command):
 
 class BindingRef(Command):
     binding_id: int
+    version: int | None = None  # the version the person saw; refused if it changed since
 
 
 class Answer(Command):
     binding_id: int
     accept: bool
+    version: int | None = None  # the version the person saw; refused if it changed since
 
 
 class SetSplit(Command):
     binding_id: int
     creator_share: str
+    version: int | None = None  # the version the person saw; refused if it changed since
 
     @field_validator("creator_share")
     @classmethod
@@ -85,6 +88,7 @@ class BindingView:
     confirmed_at: datetime | None
     ended_at: datetime | None
     lives: int              # a bound creator's lives (tasks and orders delivered) since binding
+    version: int = 0        # hand it back in the command that acts on it
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,6 +195,7 @@ def answer_creator_binding(uow: UnitOfWork, actor: Actor, cmd: Answer) -> int:
     b = _binding(uow, cmd.binding_id)
     if b.creator_id != actor.id:
         raise NotFound(_("没有这个绑定: #{id}").format(id=cmd.binding_id), field="binding_id")
+    expect_version(b, cmd.version)
     if b.status != "invited":
         raise Conflict(_("这个邀请已处理"), field="binding_id")
     b.status = "active" if cmd.accept else "declined"
@@ -208,6 +213,7 @@ def set_split(uow: UnitOfWork, actor: Actor, cmd: SetSplit) -> int:
     b = _binding(uow, cmd.binding_id)
     if b.agency_id != actor.id:
         raise NotFound(_("没有这个绑定: #{id}").format(id=cmd.binding_id), field="binding_id")
+    expect_version(b, cmd.version)
     if b.status not in ("invited", "active"):
         raise Conflict(_("绑定已结束"), field="binding_id")
     old, b.creator_share = b.creator_share, _share(cmd.creator_share)
@@ -222,6 +228,7 @@ def end_creator_binding(uow: UnitOfWork, actor: Actor, cmd: BindingRef) -> int:
     b = _binding(uow, cmd.binding_id)
     if actor.id not in (b.agency_id, b.creator_id):
         raise NotFound(_("没有这个绑定: #{id}").format(id=cmd.binding_id), field="binding_id")
+    expect_version(b, cmd.version)
     if b.status != "active":
         raise Conflict(_("绑定未生效或已结束"), field="binding_id")
     b.status, b.ended_at = "ended", uow.now
@@ -261,6 +268,7 @@ def answer_store_binding(uow: UnitOfWork, actor: Actor, cmd: Answer) -> int:
     shop = uow.session.get(Shop, b.store_id) if b else None
     if b is None or shop.merchant_id != actor.id:
         raise NotFound(_("没有这个绑定: #{id}").format(id=cmd.binding_id), field="binding_id")
+    expect_version(b, cmd.version)
     if b.status != "invited":
         raise Conflict(_("这个邀请已处理"), field="binding_id")
     b.status = "active" if cmd.accept else "declined"
@@ -281,6 +289,7 @@ def end_store_binding(uow: UnitOfWork, actor: Actor, cmd: BindingRef) -> int:
     shop = uow.session.get(Shop, b.store_id) if b else None
     if b is None or actor.id not in (b.agency_id, shop.merchant_id):
         raise NotFound(_("没有这个绑定: #{id}").format(id=cmd.binding_id), field="binding_id")
+    expect_version(b, cmd.version)
     if b.status != "active":
         raise Conflict(_("绑定未生效或已结束"), field="binding_id")
     b.status, b.ended_at = "ended", uow.now
@@ -377,7 +386,8 @@ def creator_bindings(uow: UnitOfWork, actor: Actor) -> list[BindingView]:
     rows = uow.session.execute(stmt.order_by(CreatorBinding.id.desc()))
     return [BindingView(b.id, agency, nick, b.creator_id, b.status, b.creator_share, b.strong, b.invited_at,
                         b.confirmed_at, b.ended_at,
-                        _lives(uow, b.creator_id, b.confirmed_at, b.ended_at) if b.status in ("active", "ended") else 0)
+                        _lives(uow, b.creator_id, b.confirmed_at, b.ended_at) if b.status in ("active", "ended") else 0,
+                        b.version)
             for b, agency, nick in rows]
 
 
@@ -393,7 +403,7 @@ def store_bindings(uow: UnitOfWork, actor: Actor) -> list[BindingView]:
         return []
     rows = uow.session.execute(stmt.order_by(StoreBinding.id.desc()))
     return [BindingView(b.id, agency, shop, b.store_id, b.status, None, False, b.invited_at, b.confirmed_at,
-                        b.ended_at, 0) for b, agency, shop, _m in rows]
+                        b.ended_at, 0, b.version) for b, agency, shop, _m in rows]
 
 
 # ---- sign-in ------------------------------------------------------------------------------------

@@ -16,13 +16,14 @@ from workbench.i18n import _
 from workbench.services.base import Actor, Command, audit, notify, read_only, require_role
 from workbench.services.tasks import _move, release
 from workbench.store.models import Creator, Dispute, LiveTask, Merchant, User
-from workbench.store.uow import UnitOfWork
+from workbench.store.uow import UnitOfWork, expect_version
 
 
 class RuleDispute(Command):
     dispute_id: int
     compensation: str = Field(description="amount paid to the creator out of the frozen money")
     reason: str = Field(min_length=1, max_length=300)
+    version: int | None = None  # the version the person saw; refused if it changed since
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +39,7 @@ class DisputeRow:
     status: str
     compensation_cents: int | None
     ruling: str
+    version: int = 0        # hand it back in RuleDispute
 
 
 @read_only
@@ -58,7 +60,7 @@ def list_disputes(uow: UnitOfWork, actor: Actor, open_only: bool = True) -> list
         stmt = stmt.where(Dispute.status == "open")
     rows = uow.session.execute(stmt.order_by(Dispute.opened_at, Dispute.id))
     return [DisputeRow(d.id, t.id, m, c, t.amount_cents, d.opened_at, who, d.reason, d.status,
-                       d.compensation_cents, d.ruling) for d, t, m, c, who in rows]
+                       d.compensation_cents, d.ruling, d.version) for d, t, m, c, who in rows]
 
 
 def rule_dispute(uow: UnitOfWork, actor: Actor, cmd: RuleDispute) -> DisputeRow:
@@ -67,6 +69,7 @@ def rule_dispute(uow: UnitOfWork, actor: Actor, cmd: RuleDispute) -> DisputeRow:
     dispute = uow.session.get(Dispute, cmd.dispute_id)
     if dispute is None:
         raise NotFound(_("没有这个争议: #{id}").format(id=cmd.dispute_id), field="dispute_id")
+    expect_version(dispute, cmd.version)
     if dispute.status != "open":
         raise Conflict(_("争议已裁决"), field="dispute_id")
     task = uow.session.get(LiveTask, dispute.task_id)

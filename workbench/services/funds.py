@@ -16,7 +16,7 @@ from workbench.i18n import _
 from workbench.services import ledger
 from workbench.services.base import Actor, Command, audit, notify, read_only, require_role
 from workbench.store.models import Account, Journal, Merchant, Posting, TaskAccount, TopUp
-from workbench.store.uow import UnitOfWork
+from workbench.store.uow import UnitOfWork, expect_version
 
 
 MAX_TOP_UP_CENTS = 100_000_000_00  # ¥100,000,000 in one top-up: above it is a typo, not a payment
@@ -44,6 +44,7 @@ class DecideTopUp(Command):
     top_up_id: int
     approve: bool
     note: str = Field(default="", max_length=200)
+    version: int | None = None  # the version the person saw; refused if it changed since
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +56,7 @@ class TopUpView:
     status: str
     reference: str
     created_at: datetime
+    version: int = 0        # hand it back in DecideTopUp
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +101,7 @@ def decide_top_up(uow: UnitOfWork, actor: Actor, cmd: DecideTopUp) -> TopUpView:
     row = uow.session.get(TopUp, cmd.top_up_id)
     if row is None:
         raise NotFound(_("没有这笔充值: #{id}").format(id=cmd.top_up_id), field="top_up_id")
+    expect_version(row, cmd.version)
     if row.status != "pending":
         raise Conflict(_("这笔充值已处理"), field="top_up_id")
     if cmd.approve:
@@ -128,7 +131,7 @@ def _credit(uow: UnitOfWork, actor: Actor, row: TopUp) -> None:
 def _top_up_view(uow: UnitOfWork, row: TopUp) -> TopUpView:
     name = uow.session.scalar(select(Merchant.company).where(Merchant.user_id == row.merchant_id))
     return TopUpView(row.id, name or "", row.amount_cents, row.method, row.status,
-                     row.reference, row.created_at)
+                     row.reference, row.created_at, row.version)
 
 
 @read_only

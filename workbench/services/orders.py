@@ -44,28 +44,33 @@ class OrderRef(Command):
 class ShipSample(Command):
     order_id: int
     tracking: str = Field(min_length=1, max_length=64, description="the sample's tracking number")
+    version: int | None = None  # the version the person saw; refused if it changed since
 
 
 class Schedule(Command):
     order_id: int
     live_at: str = Field(description="YYYY-MM-DD HH:MM in your zone")
+    version: int | None = None  # the version the person saw; refused if it changed since
 
 
 class CloseOrder(Command):
     order_id: int
     reason: str = Field(min_length=1, max_length=300)
     return_tracking: str = Field(min_length=1, max_length=64, description="the returned sample's tracking number")
+    version: int | None = None  # the version the person saw; refused if it changed since
 
 
 class Complain(Command):
     order_id: int
     reason: str = Field(min_length=1, max_length=300)
+    version: int | None = None  # the version the person saw; refused if it changed since
 
 
 class RuleComplaint(Command):
     complaint_id: int
     upheld: bool
     reason: str = Field(min_length=1, max_length=300)
+    version: int | None = None  # the version the person saw; refused if it changed since
 
 
 class OrderQuery(Command):
@@ -299,7 +304,7 @@ def accept(uow: UnitOfWork, actor: Actor, cmd: OrderRef) -> int:
 
 def ship_sample(uow: UnitOfWork, actor: Actor, cmd: ShipSample) -> int:
     """The merchant ships the sample: the creator's 5-day window starts, the 27-day cap is set."""
-    order = _own(uow, actor, cmd.order_id, Role.MERCHANT)
+    order = _own(uow, actor, cmd.order_id, Role.MERCHANT, cmd.version)
     fa = uow.rules.flow_a
     d = deadlines(order.paid_at, uow.now, fa.schedule_window_days, fa.delivery_cap_days)
     _move(uow, order, "ship_sample", OrderStatus.SAMPLE_SHIPPED, shipped_at=uow.now, sample_tracking=cmd.tracking,
@@ -312,7 +317,7 @@ def ship_sample(uow: UnitOfWork, actor: Actor, cmd: ShipSample) -> int:
 
 
 def schedule(uow: UnitOfWork, actor: Actor, cmd: Schedule) -> int:
-    order = _own(uow, actor, cmd.order_id, Role.CREATOR)
+    order = _own(uow, actor, cmd.order_id, Role.CREATOR, cmd.version)
     check_allowed("schedule", order.status)
     live_at = parse_local_minute(cmd.live_at, actor.zone, field="live_at")
     check_schedule(live_at, uow.now, order.window_ends_at, order.cap_at, order.status)
@@ -327,7 +332,7 @@ def schedule(uow: UnitOfWork, actor: Actor, cmd: Schedule) -> int:
 
 def close(uow: UnitOfWork, actor: Actor, cmd: CloseOrder) -> int:
     """The creator closes inside the window (fake or damaged sample...), returning the sample; refund."""
-    order = _own(uow, actor, cmd.order_id, Role.CREATOR)
+    order = _own(uow, actor, cmd.order_id, Role.CREATOR, cmd.version)
     check_allowed("close", order.status)
     if uow.now > order.window_ends_at:
         raise DomainError(_("5 天内才能关闭订单, 已超过 {days} 天").format(
@@ -384,7 +389,7 @@ def apply_due(uow: UnitOfWork, actor: Actor, limit: int = 10_000) -> dict[str, i
 
 
 def complain(uow: UnitOfWork, actor: Actor, cmd: Complain) -> int:
-    order = _own(uow, actor, cmd.order_id, Role.MERCHANT)
+    order = _own(uow, actor, cmd.order_id, Role.MERCHANT, cmd.version)
     check_allowed("complain", order.status)
     if uow.session.scalar(select(Complaint.id).where(Complaint.order_id == order.id)) is not None:
         raise Conflict(_("这个订单已投诉过"), field="order_id")
@@ -407,6 +412,7 @@ class ComplaintRow:
     filed_at: datetime
     status: str
     ruling: str
+    version: int = 0        # hand it back in RuleComplaint
 
 
 @read_only
@@ -423,7 +429,7 @@ def complaints(uow: UnitOfWork, actor: Actor, open_only: bool = True) -> list[Co
     if open_only:
         stmt = stmt.where(Complaint.status == "open")
     rows = uow.session.execute(stmt.order_by(Complaint.filed_at, Complaint.id))
-    return [ComplaintRow(c.id, c.order_id, m, n, c.reason, c.filed_at, c.status, c.ruling) for c, m, n in rows]
+    return [ComplaintRow(c.id, c.order_id, m, n, c.reason, c.filed_at, c.status, c.ruling, c.version) for c, m, n in rows]
 
 
 def rule_complaint(uow: UnitOfWork, actor: Actor, cmd: RuleComplaint) -> int:
@@ -432,6 +438,7 @@ def rule_complaint(uow: UnitOfWork, actor: Actor, cmd: RuleComplaint) -> int:
     row = uow.session.get(Complaint, cmd.complaint_id)
     if row is None:
         raise NotFound(_("没有这个投诉: #{id}").format(id=cmd.complaint_id), field="complaint_id")
+    expect_version(row, cmd.version)
     if row.status != "open":
         raise Conflict(_("投诉已处理"), field="complaint_id")
     row.status = "upheld" if cmd.upheld else "dismissed"

@@ -67,11 +67,13 @@ class TaskRef(Command):
 class Reasoned(Command):
     task_id: int
     reason: str = Field(min_length=1, max_length=300)
+    version: int | None = None  # the version the person saw; refused if it changed since
 
 
 class CancelTask(Command):
     task_id: int
     reason: str = Field(min_length=1, max_length=300)
+    version: int | None = None  # the version the person saw; refused if it changed since
 
 
 # ---- reading one task with visibility ---------------------------------------------------------
@@ -182,7 +184,7 @@ def accept_task(uow: UnitOfWork, actor: Actor, cmd: TaskRef) -> int:
 
 def reject_task(uow: UnitOfWork, actor: Actor, cmd: Reasoned) -> int:
     """The creator rejects: nothing is created, the merchant gets the whole amount back."""
-    task = _own_task(uow, actor, cmd.task_id, Role.CREATOR)
+    task = _own_task(uow, actor, cmd.task_id, Role.CREATOR, cmd.version)
     _move(uow, task, "reject", TaskStatus.CANCELLED, TaskSub.CREATOR_REJECTED,
           closed_at=uow.now, cancel_reason=cmd.reason)
     release(uow, actor, task, 0, "task_refund")
@@ -247,6 +249,7 @@ def cancel_task(uow: UnitOfWork, actor: Actor, cmd: CancelTask) -> CancelRule:
     """Cancel with a reason. The rule decides: refund, compensation, or a dispute for support."""
     require_role(actor, Role.MERCHANT, Role.CREATOR)
     task = visible_task(uow, actor, cmd.task_id)
+    expect_version(task, cmd.version)
     rule = _cancel_rule(uow, actor, task)
     other = task.creator_id if actor.role is Role.MERCHANT else task.merchant_id
     if rule.outcome is Outcome.DISPUTE:
