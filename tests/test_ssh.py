@@ -412,3 +412,22 @@ def test_add_key_from_the_console_checks_the_file_and_audits(demo_path, tmp_path
     with sqlite3.connect(demo_path) as conn:
         assert conn.execute("SELECT count(*) FROM ssh_keys").fetchone() == (1,)
         assert conn.execute("SELECT actor_id FROM audit_log WHERE action = 'ssh_key.add'").fetchall() == [(None,)]
+
+
+def test_only_workbench_commands_run_over_ssh_and_always_as_the_keys_user():
+    from workbench.serve.ssh import ExecRefused, exec_argv
+
+    url = "sqlite:////srv/store.db"
+    assert exec_argv("ls -la", "c.xiaoyu", url) is None
+    assert exec_argv("workbench 'unclosed", "c.xiaoyu", url) is None
+    argv = exec_argv("workbench dashboard show --json --as s.lin", "c.xiaoyu", url)
+    assert argv[-4:] == ["--as", "c.xiaoyu", "--db", url]
+    assert exec_argv("workbench users add-key c.xiaoyu -", "c.xiaoyu", url)
+    for command in ("workbench demo", "workbench run", "workbench serve ssh", "workbench users",
+                    "workbench scheduler --once", "workbench orders list --d /tmp/x.db",
+                    "workbench funds import --csv /etc/passwd",
+                    "workbench income export --out /tmp/x.xlsx",
+                    "workbench users add-key c.xiaoyu /etc/ssh/key.pub", "workbench orders frobnicate"):
+        with pytest.raises(ExecRefused) as refused:
+            exec_argv(command, "c.xiaoyu", url)
+        assert refused.value.status == 2, command

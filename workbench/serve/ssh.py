@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fcntl
+import functools
 import io
 import json
 import logging
@@ -28,7 +29,6 @@ from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -312,11 +312,19 @@ def exec_argv(command: str, handle: str, db_url: str) -> list[str] | None:
     return final
 
 
+@functools.cache
+def _parser() -> Any:
+    """The CLI's own parser, built once (it imports every use case): checks run on the event loop."""
+    from workbench import cli
+
+    return cli._build_parser()
+
+
 def _parse(cli: Any, argv: list[str]) -> Any:
     out, err = io.StringIO(), io.StringIO()
     try:
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            return cli._build_parser().parse_args(argv)
+            return _parser().parse_args(argv)
     except SystemExit as exc:
         text = (out.getvalue() + err.getvalue()).rstrip()
         raise ExecRefused(text, exc.code if isinstance(exc.code, int) else 2) from None
@@ -344,7 +352,7 @@ class SshServer:
     # The store is used from one worker thread so the event loop never waits on SQLite.
     async def db(self, use_case: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._db, partial(self.wb.run, use_case, *args, **kwargs))
+        return await loop.run_in_executor(self._db, functools.partial(self.wb.run, use_case, *args, **kwargs))
 
     def record(self, actor: Actor, event: str, address: str, **detail: Any) -> None:
         """Audit an SSH event without holding up the connection; shutdown waits for all of them."""
@@ -378,6 +386,7 @@ class SshServer:
 
     async def start(self) -> None:
         cfg = self.config
+        _parser()
         await self.zygote.start()
         self._listener = await asyncssh.create_server(
             lambda: Connection(self), cfg.host, cfg.port,
