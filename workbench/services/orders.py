@@ -305,6 +305,7 @@ def accept(uow: UnitOfWork, actor: Actor, cmd: OrderRef) -> int:
 def ship_sample(uow: UnitOfWork, actor: Actor, cmd: ShipSample) -> int:
     """The merchant ships the sample: the creator's 5-day window starts, the 27-day cap is set."""
     order = _own(uow, actor, cmd.order_id, Role.MERCHANT, cmd.version)
+    check_allowed("ship_sample", order.status)   # an unpaid order has no agreement date to count from
     fa = uow.rules.flow_a
     d = deadlines(order.paid_at, uow.now, fa.schedule_window_days, fa.delivery_cap_days)
     _move(uow, order, "ship_sample", OrderStatus.SAMPLE_SHIPPED, shipped_at=uow.now, sample_tracking=cmd.tracking,
