@@ -9,12 +9,17 @@ to the user the key belongs to.
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
 import json
+import logging
 import os
 import signal
 import socket
 import sys
 from collections.abc import Sequence
+
+log = logging.getLogger("workbench.serve")
 
 # How the server starts a session without the zygote: a fresh interpreter (exec, never a fork of
 # the server, which holds an open database).
@@ -270,3 +275,118 @@ def _child(request: dict, tty: int, sock: socket.socket, wake: tuple[int, int]) 
             sys.stderr.flush()
         finally:
             os._exit(code)
+
+
+class Zygote:
+    """The server's end of the zygote: starts it, asks it for sessions, hears of their exits."""
+
+    def __init__(self, env: dict[str, str], db_url: str) -> None:
+        self.env = env
+        self.db_url = db_url
+        self.proc: asyncio.subprocess.Process | None = None
+        self.sock: socket.socket | None = None
+        self._next = 0
+        self._waiting: dict[int, asyncio.Future[int]] = {}
+        self.exits: dict[int, int] = {}
+        self._exit_waiters: dict[int, asyncio.Future[int]] = {}
+        self._ready: asyncio.Future[None] = asyncio.Future()
+        self.starts = 0
+
+    async def start(self) -> None:
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self.proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-c", ZYGOTE_BOOT, str(theirs.fileno()), self.db_url, pass_fds=(theirs.fileno(),),
+            stdin=asyncio.subprocess.DEVNULL, env=self.env)
+        theirs.close()
+        ours.setblocking(False)
+        self.sock = ours
+        self._ready = asyncio.get_running_loop().create_future()
+        asyncio.get_running_loop().add_reader(ours.fileno(), self._readable)
+        # Sessions are served once the zygote has imported the TUI; a slow start is no failure.
+        self.starts += 1
+        try:
+            await asyncio.wait_for(asyncio.shield(self._ready), 60)
+        except (OSError, asyncio.TimeoutError) as exc:
+            log.warning("sessions start without the zygote: %s", exc)
+
+    @property
+    def alive(self) -> bool:
+        return self.sock is not None and self.proc is not None and self.proc.returncode is None
+
+    def _readable(self) -> None:
+        assert self.sock is not None
+        while True:
+            try:
+                data = self.sock.recv(1 << 16)
+            except BlockingIOError:
+                return
+            except OSError:
+                data = b""
+            if not data:
+                self._lost()
+                return
+            reply = json.loads(data)
+            if "ready" in reply:
+                if not self._ready.done():
+                    self._ready.set_result(None)
+            elif "pid" in reply:
+                fut = self._waiting.pop(reply["id"], None)
+                if fut is not None and not fut.done():
+                    fut.set_result(reply["pid"])
+            elif "exit" in reply:
+                self.exits[reply["exit"]] = reply["status"]
+                waiter = self._exit_waiters.pop(reply["exit"], None)
+                if waiter is not None and not waiter.done():
+                    waiter.set_result(reply["status"])
+
+    def _lost(self) -> None:
+        if self.sock is not None:
+            asyncio.get_running_loop().remove_reader(self.sock.fileno())
+            self.sock.close()
+            self.sock = None
+        for fut in self._waiting.values():
+            if not fut.done():
+                fut.set_exception(OSError("the session zygote stopped"))
+        self._waiting.clear()
+        if not self._ready.done():
+            self._ready.set_exception(OSError("the session zygote did not start"))
+
+    async def fork(self, argv: list[str], env: dict[str, str], tty: int) -> int:
+        if not self.alive:
+            if self.starts >= 3:     # it keeps failing: sessions start from a fresh interpreter
+                raise OSError("no session zygote")
+            await self.stop()
+            await self.start()
+        if not self._ready.done() or self._ready.exception() is not None:
+            raise OSError("the session zygote is not ready")
+        assert self.sock is not None
+        self._next += 1
+        fut: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        self._waiting[self._next] = fut
+        msg = json.dumps({"id": self._next, "argv": argv, "env": env}).encode()
+        socket.send_fds(self.sock, [msg], [tty])
+        return await asyncio.wait_for(fut, 10)
+
+    async def exit_status(self, pid: int, timeout: float = 1.0) -> int | None:
+        if pid in self.exits:
+            return self.exits.pop(pid)
+        fut: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        self._exit_waiters[pid] = fut
+        try:
+            return await asyncio.wait_for(fut, timeout)
+        except asyncio.TimeoutError:
+            return None
+        finally:
+            self._exit_waiters.pop(pid, None)
+            self.exits.pop(pid, None)
+
+    async def stop(self) -> None:
+        if self.sock is not None:
+            self._lost()
+        if self.proc is not None and self.proc.returncode is None:
+            self.proc.terminate()
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self.proc.wait(), 5)
+            if self.proc.returncode is None:
+                self.proc.kill()
+                await self.proc.wait()
