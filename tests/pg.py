@@ -12,6 +12,7 @@ from __future__ import annotations
 import glob
 import os
 import pwd
+import shlex
 import shutil
 import socket
 import subprocess
@@ -75,17 +76,27 @@ class PgServer:
                 shutil.chown(root, user=run_as)
             server._initdb()
             server._launch()
+            server._watch(os.getpid())
         except BaseException:
             server.stop()
             raise
         return server
+
+    def _watch(self, owner: int) -> None:
+        """A watchdog that stops the server and removes its folder once `owner` is gone, even if
+        the test run was killed before it could clean up after itself."""
+        stop = shlex.join(self._cmd("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop"))
+        script = (f"while kill -0 {owner} 2>/dev/null; do sleep 2; done; "
+                  f"[ -f {shlex.quote(str(self.data / 'postmaster.pid'))} ] && {stop}; rm -rf {shlex.quote(str(self.root))}")
+        subprocess.Popen(["sh", "-c", script], start_new_session=True, stdin=subprocess.DEVNULL,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def _cmd(self, *args: str) -> list[str]:
         argv = [str(self.bindir / args[0]), *args[1:]]
         if self.run_as:
             runner = shutil.which("runuser")
             argv = [runner, "-u", self.run_as, "--", *argv] if runner else ["su", self.run_as, "-s", "/bin/sh", "-c",
-                                                                            " ".join(_quote(a) for a in argv)]
+                                                                            shlex.join(argv)]
         return argv
 
     def _run(self, *args: str, timeout: float = 120) -> None:
@@ -145,9 +156,3 @@ class PgServer:
 
     def drop_database(self, name: str) -> None:
         self._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def _quote(arg: str) -> str:
-    import shlex
-
-    return shlex.quote(arg)

@@ -164,7 +164,7 @@ Ledger.TestCase.settings = settings(max_examples=25, stateful_step_count=30, dea
 TestLedger = Ledger.TestCase
 
 
-def test_the_ledger_stays_sound_on_postgresql(pg_server, pg_template):
+def test_the_ledger_stays_sound_on_postgresql(request):
     """The same machine on PostgreSQL, with fewer examples (each gets a database of its own)."""
     import os
 
@@ -176,6 +176,7 @@ def test_the_ledger_stays_sound_on_postgresql(pg_server, pg_template):
 
     if "postgresql" not in os.environ.get("WORKBENCH_TEST_BACKENDS", "postgresql"):
         pytest.skip("WORKBENCH_TEST_BACKENDS leaves PostgreSQL out")
+    pg_server, pg_template = request.getfixturevalue("pg_server"), request.getfixturevalue("pg_template")
 
     def open_pg(name: str):
         return bootstrap(Settings(db_url=pg_server.url(name), lang="zh"),
