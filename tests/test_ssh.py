@@ -8,6 +8,7 @@ address never touches the others.
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import json
 import os
 import re
@@ -16,8 +17,10 @@ import shutil
 import signal
 import socket
 import sqlite3
+import struct
 import subprocess
 import sys
+import termios
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -182,6 +185,46 @@ async def test_a_key_signs_in_as_its_user_who_sees_the_dashboard_and_types(serve
     logins = [d for _a, _u, d in server.audit("ssh.login")]
     assert logins and logins[-1]["address"] == "127.0.0.1"
     assert server.audit("ssh.logout")[-1][2]["address"] == "127.0.0.1"
+
+
+@pytest.mark.skipif(shutil.which("ssh") is None, reason="needs the OpenSSH client")
+def test_openssh_in_a_terminal_gets_the_dashboard_and_quits(server, user_keys, tmp_path):
+    key_file = tmp_path / "id_ed25519"
+    key_file.write_bytes(user_keys["c.xiaoyu"].export_private_key())
+    key_file.chmod(0o600)
+    master, slave = os.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
+    ssh = subprocess.Popen(
+        ["ssh", "-tt", "-p", str(server.port), "-i", str(key_file), "-o", "IdentitiesOnly=yes",
+         "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "BatchMode=yes",
+         "-F", "/dev/null", "xiaoyu@127.0.0.1"],
+        stdin=slave, stdout=slave, stderr=slave, env={**ENV, "TERM": "screen-256color"},
+        start_new_session=True)
+    os.close(slave)
+    seen = bytearray()
+
+    def read_until(text: bytes, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while text not in CSI.sub(b"", bytes(seen)) and time.monotonic() < deadline:
+            if select.select([master], [], [], 0.2)[0]:
+                try:
+                    seen.extend(os.read(master, 1 << 16))
+                except OSError:          # the client has closed the terminal
+                    break
+        return text in CSI.sub(b"", bytes(seen))
+
+    try:
+        assert read_until("待办事项".encode(), 10), seen[-800:]
+        os.write(master, b"\x11")                    # Ctrl+Q
+        read_until(b"\x00never", 5)                  # keep reading while the session ends
+        assert ssh.wait(10) == 0
+    finally:
+        if ssh.poll() is None:
+            ssh.kill()
+            ssh.wait()
+        os.close(master)
+    term = [d["term"] for _a, u, d in server.audit("ssh.session") if u == server.user_id("c.xiaoyu")]
+    assert term[-1] == "screen-256color"
 
 
 async def test_two_users_see_only_their_own_data(server, user_keys):
