@@ -175,6 +175,7 @@ async def test_a_key_signs_in_as_its_user_who_sees_the_dashboard_and_types(serve
     term = await Terminal.open(server.port, user_keys["m.shanwei"])
     assert await term.wait_for("待办事项", 2.0) < 2.0
     await term.wait_for(NAMES["m.shanwei"])       # the header names the key's user
+    assert b";5;" in term.raw and b"38;2;" not in term.raw   # TERM says 256 colours, no COLORTERM
     term.press(b"n")                              # notifications
     await term.wait_for("全部已读")
     term.press(b"\x11")                           # Ctrl+Q quits the session
@@ -359,10 +360,11 @@ async def test_twenty_concurrent_sessions_each_get_their_screen_within_two_secon
 # ---- limits and shutdown -------------------------------------------------------------------------
 
 async def test_idle_sessions_close_and_each_user_has_a_session_limit(store, user_keys, tmp_path):
-    server = Server(store, tmp_path, "--idle-timeout", "1.5", "--max-per-user", "1")
+    server = Server(store, tmp_path, "--idle-timeout", "1.5", "--max-per-user", "1", "--color", "truecolor")
     try:
         first = await Terminal.open(server.port, user_keys["s.lin"])
         await first.wait_for("待办事项")
+        assert b"38;2;" in first.raw              # --color truecolor reached the session
         second = await Terminal.open(server.port, user_keys["s.lin"])
         await second.wait_for("已打开 1 个会话")
         await asyncio.wait_for(second.proc.wait(), 5)
