@@ -43,36 +43,41 @@ def store_digest(path: Path) -> str:
     return hashlib.sha256(repr(store_rows(path)).encode()).hexdigest()
 
 
-def ledger_problems(conn: sqlite3.Connection) -> list[str]:
-    """The ledger invariants, checked in SQL on a raw connection (so they work on any store file):
-    each journal sums to zero, balances equal their postings, no owned account is negative, and no
-    task or order is half-applied: money is frozen for it exactly while its state says so."""
+def ledger_problems(query) -> list[str]:
+    """The ledger invariants, in plain SQL that runs on SQLite and PostgreSQL (`query(sql)` returns
+    the rows): each journal sums to zero, balances equal their postings, no owned account is
+    negative, and nothing is half-applied: money is frozen for a task or order exactly while its
+    state says so, every task has one freeze entry, every confirmed top-up one journal."""
     problems = []
-    for jid, total in conn.execute("SELECT journal_id, SUM(amount_cents) FROM postings GROUP BY journal_id "
-                                   "HAVING SUM(amount_cents) != 0"):
+    for jid, total in query("SELECT journal_id, SUM(amount_cents) FROM postings GROUP BY journal_id "
+                            "HAVING SUM(amount_cents) != 0"):
         problems.append(f"journal {jid} sums to {total}")
-    for aid, kind, bal, posted in conn.execute(
+    for aid, kind, bal, posted in query(
             "SELECT a.id, a.kind, a.balance_cents, COALESCE(SUM(p.amount_cents), 0) FROM accounts a "
-            "LEFT JOIN postings p ON p.account_id = a.id GROUP BY a.id"):
+            "LEFT JOIN postings p ON p.account_id = a.id GROUP BY a.id, a.kind, a.balance_cents"):
         if bal != posted:
             problems.append(f"account {aid} balance {bal} != postings {posted}")
         if kind != "external" and bal < 0:
             problems.append(f"account {aid} is negative ({bal})")
-    frozen_by = ("SELECT COALESCE(SUM(p.amount_cents), 0) FROM journals j JOIN postings p ON p.journal_id = j.id "
-                 "JOIN accounts a ON a.id = p.account_id WHERE j.ref_type = ? AND j.ref_id = ? AND a.kind = 'frozen'")
-    for tid, status, amount in conn.execute("SELECT id, status, amount_cents FROM live_tasks").fetchall():
-        held = conn.execute(frozen_by, ("task", tid)).fetchone()[0]
+    frozen = ("COALESCE(SUM(CASE WHEN a.kind = 'frozen' THEN p.amount_cents ELSE 0 END), 0)")
+    for tid, status, amount, held, freezes in query(
+            f"SELECT t.id, t.status, t.amount_cents, {frozen}, "
+            "COUNT(DISTINCT CASE WHEN j.kind = 'task_freeze' THEN j.id END) FROM live_tasks t "
+            "LEFT JOIN journals j ON j.ref_type = 'task' AND j.ref_id = t.id "
+            "LEFT JOIN postings p ON p.journal_id = j.id LEFT JOIN accounts a ON a.id = p.account_id "
+            "GROUP BY t.id, t.status, t.amount_cents"):
         if held != (amount if status in OPEN_TASK else 0):
             problems.append(f"task {tid} ({status}) holds {held} of {amount}")
-        freezes = conn.execute("SELECT COUNT(*) FROM journals WHERE ref_type = 'task' AND ref_id = ? "
-                               "AND kind = 'task_freeze'", (tid,)).fetchone()[0]
         if freezes != 1:
             problems.append(f"task {tid} has {freezes} freeze entries")
-    for oid, status, quote in conn.execute("SELECT id, status, quote_cents FROM coop_orders").fetchall():
-        held = conn.execute(frozen_by, ("order", oid)).fetchone()[0]
+    for oid, status, quote, held in query(
+            f"SELECT o.id, o.status, o.quote_cents, {frozen} FROM coop_orders o "
+            "LEFT JOIN journals j ON j.ref_type = 'order' AND j.ref_id = o.id "
+            "LEFT JOIN postings p ON p.journal_id = j.id LEFT JOIN accounts a ON a.id = p.account_id "
+            "GROUP BY o.id, o.status, o.quote_cents"):
         if held != (quote if status in HELD_ORDER else 0):
             problems.append(f"order {oid} ({status}) holds {held} of {quote}")
-    for tid, status, journal in conn.execute("SELECT id, status, journal_id FROM top_ups").fetchall():
+    for tid, status, journal in query("SELECT id, status, journal_id FROM top_ups"):
         if (status == "confirmed") != (journal is not None):
             problems.append(f"top-up {tid} ({status}) journal {journal}")
     return problems
@@ -82,7 +87,7 @@ def assert_store_sound(path: Path) -> None:
     conn = sqlite3.connect(path, timeout=30)
     try:
         assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
-        assert ledger_problems(conn) == []
+        assert ledger_problems(lambda sql: conn.execute(sql).fetchall()) == []
     finally:
         conn.close()
 
