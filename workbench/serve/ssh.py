@@ -498,25 +498,33 @@ class TerminalSession(asyncssh.SSHServerSession):
         assert self.chan is not None
         actor = self.conn.actor
         assert actor is not None
-        self.lang = await self._language(actor)
-        if self.refusal is not None:
-            self.chan.write_stderr((self.refusal.text + "\n").encode())
-            self.chan.exit(self.refusal.status)
-            return
-        if self.command is None and not self.pty:
-            self.chan.write_stderr(message("no_pty", self.lang).lstrip(b"\r\n"))
-            self.server.record(actor, "refused", self.conn.address, reason="no terminal")
-            self.chan.exit(1)
-            return
         cfg = self.server.config
-        if self.server.count() >= cfg.max_sessions:
-            return self._refuse("busy", "too many sessions", limit=cfg.max_sessions)
-        if self.server.count(actor.id) >= cfg.max_per_user:
-            return self._refuse("busy_user", "too many sessions for the user", n=cfg.max_per_user,
-                                limit=cfg.max_per_user)
-        self.server.sessions.add(self)
+        over: tuple[str, str, dict[str, Any]] | None = None
+        if self.refusal is None and (self.command is not None or self.pty):
+            # Counted and reserved before anything is awaited, so sessions arriving together
+            # cannot all slip under a limit.
+            if self.server.count() >= cfg.max_sessions:
+                over = ("busy", "too many sessions", {"limit": cfg.max_sessions})
+            elif self.server.count(actor.id) >= cfg.max_per_user:
+                over = ("busy_user", "too many sessions for the user",
+                        {"n": cfg.max_per_user, "limit": cfg.max_per_user})
+            else:
+                self.server.sessions.add(self)
         try:
-            if self.command is not None:
+            self.lang = await self._language(actor)
+            if self.closing:
+                return
+            if self.refusal is not None:
+                self.chan.write_stderr((self.refusal.text + "\n").encode())
+                self.chan.exit(self.refusal.status)
+            elif self.command is None and not self.pty:
+                self.chan.write_stderr(message("no_pty", self.lang).lstrip(b"\r\n"))
+                self.server.record(actor, "refused", self.conn.address, reason="no terminal")
+                self.chan.exit(1)
+            elif over is not None:
+                kind, reason, params = over
+                self._refuse(kind, reason, **params)
+            elif self.command is not None:
                 await self._run_command()
             else:
                 await self._run_tui(actor)
