@@ -341,6 +341,23 @@ async def test_a_crashed_session_leaves_the_others_running(server, user_keys):
     await survivor.close()
 
 
+async def test_sessions_survive_the_zygote_and_new_ones_still_start(server, user_keys):
+    before = await Terminal.open(server.port, user_keys["s.lin"])
+    await before.wait_for("待办事项")
+    children = Path(f"/proc/{server.proc.pid}/task/{server.proc.pid}/children").read_text().split()
+    zygote = next(int(p) for p in children if b"zygote_main" in Path(f"/proc/{p}/cmdline").read_bytes())
+    os.kill(zygote, signal.SIGKILL)
+    before.press(b"n")
+    await before.wait_for("全部已读")
+    after = await Terminal.open(server.port, user_keys["s.lin"])
+    await after.wait_for("待办事项", 20)
+    for term in (before, after):
+        term.press(b"\x11")
+        await asyncio.wait_for(term.proc.wait(), 10)
+        assert term.proc.exit_status == 0
+        await term.close()
+
+
 async def test_twenty_concurrent_sessions_each_get_their_screen_within_two_seconds(server, user_keys):
     async def one(i: int) -> tuple[Terminal, float]:
         await asyncio.sleep(i * 0.4)          # people arrive one after another, then all stay on

@@ -579,6 +579,7 @@ class TerminalSession(asyncssh.SSHServerSession):
                 sys.executable, "-c", SESSION_BOOT, *argv, stdin=slave, stdout=slave, stderr=slave,
                 env=self._child_env(), start_new_session=True)
             self.pid = proc.pid
+            self._proc = proc
         finally:
             os.close(slave)
         loop = asyncio.get_running_loop()
@@ -599,7 +600,10 @@ class TerminalSession(asyncssh.SSHServerSession):
         finally:
             if self.pidfd is not None:
                 loop.remove_reader(self.pidfd)
-        status = await self.server.zygote.exit_status(self.pid, timeout=0.5)
+        if self._proc is not None:
+            status: int | None = await self._proc.wait()
+        else:
+            status = await self.server.zygote.exit_status(self.pid, timeout=0.5)
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(self._ended.wait(), 1.0)   # the last output of the child
         self._stop_output()
@@ -618,6 +622,7 @@ class TerminalSession(asyncssh.SSHServerSession):
 
     closing_reason: str | None = None
     closing_params: dict[str, Any] = {}
+    _proc: asyncio.subprocess.Process | None = None      # only when started without the zygote
 
     def _set_size(self, width: int, height: int, pixwidth: int, pixheight: int) -> None:
         if self.master is not None:
