@@ -167,13 +167,17 @@ def lookup_figures(path: Path, now: datetime) -> dict[str, dict]:
 # ---- 2 and 3. the daemon -------------------------------------------------------------------------
 
 def start_daemon(path: Path, env_extra: dict[str, str] | None = None) -> subprocess.Popen:
+    """The daemon, logging to a file beside the store (a pipe nobody reads would fill and stall it)."""
     env = {**os.environ, "WORKBENCH_DB": str(path), **(env_extra or {})}
-    proc = subprocess.Popen([PY, "-m", "workbench", "scheduler", "--holder", "bench"], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    log = path.with_suffix(".log")
+    with log.open("w") as out:
+        proc = subprocess.Popen([PY, "-m", "workbench", "scheduler", "--holder", "bench"], cwd=ROOT, env=env,
+                                stdout=out, stderr=subprocess.STDOUT, text=True)
     deadline = time.monotonic() + 60
-    while "scheduler started" not in (proc.stdout.readline() or ""):
+    while "scheduler started" not in log.read_text():
         if proc.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError("the daemon did not start")
+            raise RuntimeError(f"the daemon did not start: {log.read_text()[-500:]}")
+        time.sleep(0.1)
     return proc
 
 
