@@ -15,10 +15,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import cache
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, literal, select, union_all, update
+from sqlalchemy import ColumnElement, bindparam, func, literal, select, union_all, update
 from sqlalchemy.exc import IntegrityError
 
 from workbench.config import Rules
@@ -141,6 +142,33 @@ def _mark(uow: UnitOfWork) -> SweepMark | None:
     return uow.session.get(SweepMark, MARK)
 
 
+# The two statements the scheduler runs on every wake-up are built once (per set of lead times)
+# with bound instants: building and hashing a statement of a dozen sub-selects costs more than
+# running it.
+
+@cache
+def _due_statement(plan: tuple[tuple[str, int], ...]) -> Any:
+    parts = []
+    for i, (name, h) in enumerate(plan):
+        kind = BY_NAME[name]
+        party = kind.party if kind.party is not None else kind.model.id
+        parts.append(select(literal(name).label("kind"), literal(h).label("lead"),
+                            kind.model.id.label("ref_id"), party.label("user_id"), kind.column.label("at"))
+                     .where(*kind.waiting(), kind.column > bindparam(f"lo{i}", type_=kind.column.type),
+                            kind.column <= bindparam(f"hi{i}", type_=kind.column.type)))
+    return union_all(*parts)
+
+
+@cache
+def _next_statement(plan: tuple[tuple[str, int], ...]) -> Any:
+    columns = []
+    for i, (name, _h) in enumerate(plan):
+        kind = BY_NAME[name]
+        columns.append(select(func.min(kind.column)).where(
+            *kind.waiting(), kind.column > bindparam(f"t{i}", type_=kind.column.type)).scalar_subquery())
+    return select(*columns)
+
+
 def due_reminders(uow: UnitOfWork) -> list[tuple[Deadline, int]]:
     """What is due now and not yet sent: (deadline, nearest lead time that has come), oldest first.
 
@@ -148,17 +176,13 @@ def due_reminders(uow: UnitOfWork) -> list[tuple[Deadline, int]]:
     all_leads = leads(uow.rules)
     mark = _mark(uow)
     since = mark.swept_to if mark is not None and mark.swept_to <= uow.now else None
-    parts = []
-    for kind in KINDS:
-        shift = kind.shift(uow.rules)
-        party = kind.party if kind.party is not None else kind.model.id
-        for h in all_leads[kind.name]:
-            lead = timedelta(hours=h)
-            after = uow.now if since is None else max(uow.now, since - OVERLAP + lead)
-            parts.append(select(literal(kind.name).label("kind"), literal(h).label("lead"),
-                                kind.model.id.label("ref_id"), party.label("user_id"), kind.column.label("at"))
-                         .where(*kind.waiting(), kind.column > after - shift, kind.column <= uow.now + lead - shift))
-    rows = list(uow.session.execute(union_all(*parts)))
+    plan = tuple((kind.name, h) for kind in KINDS for h in all_leads[kind.name])
+    params = {}
+    for i, (name, h) in enumerate(plan):
+        shift, lead = BY_NAME[name].shift(uow.rules), timedelta(hours=h)
+        after = uow.now if since is None else max(uow.now, since - OVERLAP + lead)
+        params[f"lo{i}"], params[f"hi{i}"] = after - shift, uow.now + lead - shift
+    rows = list(uow.session.execute(_due_statement(plan), params))
     if not rows:
         return []
     staff: list[int] | None = None
@@ -225,17 +249,12 @@ def next_due_at(uow: UnitOfWork) -> datetime | None:
     One `min()` per kind and lead time, each served by an index, whatever the number of rows."""
     from workbench.services import webhooks
 
-    columns, shifts = [], []
     all_leads = leads(uow.rules)
-    for kind in KINDS:
-        shift = kind.shift(uow.rules)
-        for h in [0, *all_leads[kind.name]]:
-            lead = timedelta(hours=h)
-            columns.append(select(func.min(kind.column)).where(
-                *kind.waiting(), kind.column > uow.now + lead - shift).scalar_subquery())
-            shifts.append(shift - lead)
+    plan = tuple((kind.name, h) for kind in KINDS for h in [0, *all_leads[kind.name]])
+    shifts = [BY_NAME[name].shift(uow.rules) - timedelta(hours=h) for name, h in plan]
     # One statement, one indexed min() per kind and lead time.
-    firsts = uow.session.execute(select(*columns)).one()
+    firsts = uow.session.execute(_next_statement(plan), {f"t{i}": uow.now - delta
+                                                         for i, delta in enumerate(shifts)}).one()
     candidates = [_aware(first) + delta for first, delta in zip(firsts, shifts) if first is not None]
     future = [c for c in candidates if c > uow.now]
     retry = webhooks.next_attempt_at(uow)   # may be now: a push waiting for its first try
