@@ -57,7 +57,8 @@ class NotificationsScreen(WorkScreen):
               Text(n.text, style="dim" if n.read else "bold")) for n in rows],
             [str(n.id) for n in rows])
         unread = sum(not n.read for n in rows)
-        self.query_one("#notes-panel").border_title = _("通知") + f" · {_('未读')} {unread}"
+        unread_label = _("未读")
+        self.query_one("#notes-panel").border_title = _("通知") + f" · {unread_label} {unread}"
         p = self.prefs
         channels = [_("提示音 开") if p.bell else _("提示音 关"),
                     _("免打扰 {start}–{end}").format(start=p.quiet_start, end=p.quiet_end)]

@@ -84,7 +84,8 @@ class OrderDetailScreen(WorkScreen):
         if r.status == "delivered":
             rows.append((_("结算给主播"), format_money(d.settled_cents)))
         if d.close_reason:
-            rows.append((_("关闭原因"), f"{d.close_reason} · {_('退回运单')} {d.return_tracking}"))
+            rows.append((_("关闭原因"), _("{reason} · 退回运单 {tracking}").format(
+                reason=d.close_reason, tracking=d.return_tracking)))
         if d.complaint:
             rows.append((_("投诉"), Text(d.complaint, style="magenta")))
         for label, value in rows:

@@ -33,3 +33,17 @@ def test_bilingual_data_files_are_complete():
         assert a.body_zh.strip() and a.body_en.strip()
     help_ids = {a.id for a in content.articles()}
     assert all(s.help in help_ids for s in content.guide() if s.help)
+
+
+def test_no_translation_hides_inside_an_f_string():
+    """The catalog extractor does not look inside f-strings: `f"{_('未读')}"` would stay Chinese
+    in English. Translate outside the f-string instead."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    pattern = re.compile(r"""\bf(["'])[^"'\n]*\{\s*N?_\(""")
+    hits = [f"{path.relative_to(root)}:{n}" for folder in ("workbench", "screens")
+            for path in (root / folder).rglob("*.py")
+            for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if pattern.search(line)]
+    assert hits == []

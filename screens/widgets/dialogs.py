@@ -24,7 +24,7 @@ class FormDialog(Dialog):
     DEFAULT_CSS = """
     FormDialog { align: center middle; }
     FormDialog #dialog {
-        width: 68; max-width: 100%; height: auto; max-height: 100%;
+        width: 68; max-width: 100%; height: auto; max-height: 100%; overflow-y: auto;
         border: thick $primary 60%; background: $surface; padding: 1 2;
     }
     FormDialog #dialog.-danger { border: thick $error 70%; }
