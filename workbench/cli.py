@@ -167,6 +167,17 @@ def _speed(text: str) -> float:
     return value
 
 
+def _record_id(text: str) -> int:
+    """A record's id: a whole number that fits the store's 64-bit columns."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text[:40]!r}") from None
+    if not -(2**63) < value < 2**63:
+        raise argparse.ArgumentTypeError(f"out of range: {text[:40]!r}")
+    return value
+
+
 def _positive(kind: type, most: float) -> Callable[[str], Any]:
     def parse(text: str) -> Any:
         try:
@@ -275,7 +286,7 @@ def _build_parser() -> argparse.ArgumentParser:
         p.add_argument("--as", dest="as_user", required=True, help="act as this user")
         p.add_argument("--json", action="store_true", help="print JSON")
         if action.command and action.command.startswith("int:"):
-            p.add_argument(_option(action.command[4:]), dest=action.command[4:], type=int, required=True)
+            p.add_argument(_option(action.command[4:]), dest=action.command[4:], type=_record_id, required=True)
         elif action.command:
             _add_model_options(p, _resolve(action.command))
         if action.area == "funds" and action.name == "import":

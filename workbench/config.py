@@ -146,7 +146,7 @@ class Settings(BaseModel):
     def _zone(cls, value: str) -> str:
         try:
             ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):   # OSError: a name too long for a file
             raise ValueError(f"unknown time zone {value!r}") from None
         return value
 

@@ -58,6 +58,7 @@ def income_workbook(view: IncomeView, zone: str, path: Path) -> Path:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         book.save(path)
-    except OSError as exc:
-        raise DomainError(_("无法写入 {path}: {why}").format(path=path, why=exc.strerror), field="out") from None
+    except (OSError, ValueError) as exc:   # ValueError: a NUL in the name
+        why = getattr(exc, "strerror", None) or str(exc)
+        raise DomainError(_("无法写入 {path}: {why}").format(path=path, why=why), field="out") from None
     return path

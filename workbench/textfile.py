@@ -11,8 +11,9 @@ from workbench.i18n import _
 def read_text_file(path: str, field: str = "path") -> str:
     try:
         raw = Path(path).expanduser().read_bytes()
-    except OSError as exc:
-        raise DomainError(_("无法读取文件 {path}: {why}").format(path=path, why=exc.strerror), field=field) from None
+    except (OSError, ValueError) as exc:   # ValueError: a NUL in the name
+        why = getattr(exc, "strerror", None) or str(exc)
+        raise DomainError(_("无法读取文件 {path}: {why}").format(path=path, why=why), field=field) from None
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             return raw.decode(encoding)

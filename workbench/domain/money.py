@@ -9,6 +9,8 @@ from workbench.domain.errors import DomainError
 from workbench.i18n import _
 
 CENT = Decimal("0.01")
+# Beyond any real amount; keeps every sum of cents inside a 64-bit column and exact in Decimal.
+MAX_YUAN = Decimal(10) ** 13
 
 
 @dataclass(frozen=True, order=True, slots=True)
@@ -38,6 +40,8 @@ class Money:
             raise DomainError(_("金额格式不正确: {value}").format(value=value), field="amount") from None
         if not dec.is_finite():
             raise DomainError(_("金额格式不正确: {value}").format(value=value), field="amount")
+        if abs(dec) >= MAX_YUAN:
+            raise DomainError(_("金额过大: {value}").format(value=value), field="amount")
         if dec != dec.quantize(CENT):
             raise DomainError(_("金额最多两位小数: {value}").format(value=value), field="amount")
         return cls(int(dec * 100))

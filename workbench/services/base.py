@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from workbench.domain.errors import DomainError, Forbidden
 from workbench.domain.roles import Role
@@ -38,6 +38,16 @@ class Command(BaseModel):
     """Base of every command model: strict about unknown fields, immutable."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    @model_validator(mode="after")
+    def _numbers_fit_the_store(self) -> "Command":
+        """A whole number beyond a 64-bit column names no record and would fail in the driver."""
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            for v in value if isinstance(value, (list, tuple)) else (value,):
+                if isinstance(v, int) and not isinstance(v, bool) and not -(2**63) < v < 2**63:
+                    raise DomainError(_("数值超出范围: {value}").format(value=v), field=name)
+        return self
 
     @classmethod
     def parse(cls, **values: Any) -> "Command":

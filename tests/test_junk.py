@@ -1,0 +1,237 @@
+"""Junk in, one clear line out: every command of the CLI, four forms of the TUI and the files people
+import get empty, huge, negative, NaN and infinite values, wrong types, control characters, mixed
+scripts, SQL fragments, 10,000-character strings and emoji. A refusal is one line naming the field
+(exit code 2 for the CLI), nothing is written, and no traceback ever reaches the user.
+
+Bounded for make test (a few examples per command); WORKBENCH_SOAK=1 runs many more.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import subprocess
+import sys
+import types
+import typing
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.conftest import DEMO_NOW, open_store
+from tests.test_backup import store_digest
+from workbench.cli import ACTIONS, Action, _option, _resolve
+
+SOAK = bool(os.environ.get("WORKBENCH_SOAK"))
+EXAMPLES = 300 if SOAK else 10
+USERS = ("m.shanwei", "m.xinpai", "c.xiaoyu", "c.qiqi", "a.yunjin", "s.lin")
+
+# ---- junk ---------------------------------------------------------------------------------------
+
+FIXED = [
+    "", " ", "0", "-1", "-0.01", "0.001", "1e309", "-1e309", "1e-999999", "NaN", "nan", "-NaN", "sNaN", "inf",
+    "-inf", "Infinity", "9" * 40, "-" + "9" * 40, "9223372036854775808", "-9223372036854775809",
+    "18446744073709551616", "1" * 10_000, "x" * 10_000, "中" * 10_000, "'; DROP TABLE users;--",
+    "\" OR 1=1 --", "1; DELETE FROM accounts", "1 UNION SELECT * FROM secrets", "%s%s%s", "{0}{1}", "{value}",
+    "\x00", "a\x00b", "\x1b[31mred\x1b[0m", "\r\n", "\t", "\x7f", "\u202eevil", "\ufeff1", "😀" * 5,
+    "🧧¥100", "１２３", "١٢٣", "一百", "Ω≈ç√", "𠜎𠜱", "true", "false", "null", "None", "[]", "{}",
+    "2026-02-30 25:61", "0x10", "1_000", "１００.００", "¥100", "100元", "3.14159", "1,000,000",
+    "2026-06-01", "2026-06-01T20:00", "20:00", "99:99", "-0", "+5", "5 ", "../../etc/passwd",
+    "https://例子.测试/钩子", "ftp://x", "山味集", "m.shanwei", "wecom", "online", "bank",
+]
+
+
+def junk_text() -> st.SearchStrategy[str]:
+    return st.one_of(
+        st.sampled_from(FIXED),
+        st.text(max_size=40),                                       # any characters, controls included
+        st.integers(min_value=-(10**30), max_value=10**30).map(str),
+        st.floats(allow_nan=True, allow_infinity=True).map(repr),
+        st.decimals(allow_nan=True, allow_infinity=True).map(str),
+        st.text(alphabet=st.sampled_from("0123456789.-e+%¥"), max_size=12),
+        st.tuples(st.characters(), st.integers(1, 10_000)).map(lambda t: t[0] * t[1]),
+    )
+
+
+def _kind(model: typing.Any, name: str) -> str:
+    field = model.model_fields[name]
+    ann = field.annotation
+    inner = [a for a in typing.get_args(ann) if a is not type(None)]
+    base = inner[0] if (isinstance(ann, types.UnionType) or typing.get_origin(ann) is typing.Union) and inner else ann
+    if base is bool:
+        return "flag"
+    if typing.get_origin(base) is list:
+        return "list"
+    return "value"
+
+
+def options_of(action: Action) -> list[tuple[str, str, bool]]:
+    """(option, kind, required) for every option the action takes besides --as and --json."""
+    out: list[tuple[str, str, bool]] = []
+    if action.command and action.command.startswith("int:"):
+        out.append((_option(action.command[4:]), "value", True))
+    elif action.command:
+        model = _resolve(action.command)
+        for name, field in model.model_fields.items():
+            if name == "csv_text":
+                continue
+            out.append((_option(name), _kind(model, name), field.is_required()))
+    if (action.area, action.name) == ("funds", "import"):
+        out.append(("--csv", "value", True))
+    if (action.area, action.name) == ("income", "export"):
+        out.append(("--out", "value", True))
+    return out
+
+
+@st.composite
+def junk_argv(draw, action: Action) -> list[str]:
+    user = draw(st.sampled_from(USERS)) if draw(st.integers(0, 19)) else draw(junk_text())
+    argv = [action.area, action.name, f"--as={user}"]
+    for option, kind, required in options_of(action):
+        if option in ("--csv", "--out"):    # file names: junk names, never a real file outside tmp
+            argv.append(f"{option}=" + draw(st.sampled_from(["", "/nonexistent/x.csv", "\x00", "中.csv", "x" * 5000])))
+            continue
+        if not required and draw(st.booleans()):
+            continue
+        if kind == "flag":
+            argv.append(option if draw(st.booleans()) else "--no-" + option[2:])
+        elif kind == "list":
+            argv.append(option)
+            argv += [v if not v.startswith("-") else " " + v for v in draw(st.lists(junk_text(), min_size=1, max_size=3))]
+        else:
+            argv.append(f"{option}={draw(junk_text())}")
+    if draw(st.integers(0, 9)) == 0:
+        argv.append("--zone=" + draw(junk_text()))
+    if draw(st.integers(0, 9)) == 0:
+        argv.append("--lang=" + draw(junk_text()))
+    return argv
+
+
+# ---- the CLI, in this process -------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def junk_store(tmp_path_factory, demo_template):
+    import shutil
+
+    path = tmp_path_factory.mktemp("junk") / "demo.db"
+    shutil.copy(demo_template, path)
+    return path
+
+
+@pytest.fixture
+def fast_cli(monkeypatch, junk_store):
+    """`workbench.cli.main` with the argument parser built once and the store opened once per
+    setting (what each command line does after that is unchanged)."""
+    import workbench.bootstrap
+    import workbench.cli
+    from workbench.i18n import set_language
+
+    monkeypatch.setattr(workbench.cli, "_build_parser", functools.lru_cache(None)(workbench.cli._build_parser))
+    opened: dict[str, typing.Any] = {}
+    real = workbench.bootstrap.bootstrap
+
+    def bootstrap(settings, **kw):
+        key = settings.model_dump_json()
+        if key not in opened:
+            opened[key] = real(settings, **kw)
+        set_language(settings.lang)
+        return opened[key]
+
+    monkeypatch.setattr(workbench.bootstrap, "bootstrap", bootstrap)
+    monkeypatch.setenv("WORKBENCH_DB", str(junk_store))
+    monkeypatch.setenv("WORKBENCH_NOW", DEMO_NOW)
+    monkeypatch.setenv("WORKBENCH_LANG", "zh")
+    monkeypatch.delenv("WORKBENCH_DEBUG", raising=False)
+    yield junk_store
+    for w in opened.values():
+        w.close()
+
+
+TALLY: Counter = Counter()
+DIGEST: dict[Path, str | None] = {}
+
+
+def run_main(argv: list[str], capsys) -> tuple[int, str, str]:
+    from workbench.cli import main
+
+    capsys.readouterr()
+    try:
+        code = main(argv)
+    except SystemExit as exc:          # argparse: a wrong option or value
+        code = exc.code
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def check_answer(argv: list[str], code: int, out: str, err: str, store: Path, before: str) -> str:
+    """What a person may see: success, or one line on stderr naming what was wrong; nothing else."""
+    assert "Traceback" not in out + err, (argv, err)
+    assert code in (0, 2), f"exit code {code} for {argv!r}: {err[-500:]}"
+    if code == 0:
+        return "accepted"
+    lines = err.strip().splitlines()
+    if lines and lines[0].startswith("usage:"):       # argparse: usage, then one line naming the option
+        assert "error:" in lines[-1], (argv, err)
+        kind = "argparse"
+    else:
+        assert len(lines) == 1 and lines[0].startswith("workbench: "), (argv, err)
+        kind = "refused"
+    assert store_digest(store) == before, f"a refused command wrote to the store: {argv!r}: {err}"
+    return kind
+
+
+@pytest.mark.parametrize("action", ACTIONS, ids=lambda a: f"{a.area}-{a.name}")
+def test_junk_on_every_cli_command_is_refused_cleanly(action, fast_cli, capsys):
+    store = fast_cli
+
+    @settings(max_examples=EXAMPLES, deadline=None, derandomize=not SOAK, database=None,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture,
+                                     HealthCheck.data_too_large, HealthCheck.large_base_example])
+    @given(argv=junk_argv(action))
+    def one(argv):
+        before = DIGEST.get(store) or store_digest(store)
+        code, out, err = run_main(argv, capsys)
+        kind = check_answer(argv, code, out, err, store, before)
+        DIGEST[store] = before if kind != "accepted" else None   # a valid command may have written
+        TALLY[(f"{action.area} {action.name}", kind)] += 1
+
+    one()
+
+
+def test_zz_junk_figures():
+    """Print how many junk inputs each command got (run after the parametrized test above)."""
+    per = Counter()
+    for (command, kind), n in TALLY.items():
+        per[command] += n
+    if per:
+        refused = sum(n for (_c, k), n in TALLY.items() if k != "accepted")
+        print(f"\njunk: {sum(per.values())} command lines over {len(per)} commands "
+              f"({min(per.values())}-{max(per.values())} each), {refused} refused cleanly, "
+              f"{sum(per.values()) - refused} happened to be valid")
+
+
+# ---- a few through the real program ------------------------------------------------------------
+
+REAL = [
+    ["funds", "top-up", "--as", "m.shanwei", "--amount=1e309"],
+    ["tasks", "show", "--as", "m.shanwei", "--task-id=99999999999999999999"],
+    ["tasks", "publish", "--as", "m.shanwei", "--creator-id=1", "--contact-name=" + "x" * 10_000,
+     "--contact-phone='; DROP TABLE users;--", "--air-at=2026-02-30 25:61", "--hours=-3", "--product-ids", "一"],
+    ["notifications", "set", "--as", "c.xiaoyu", "--quiet-start=99:99", "--webhook-url=\x1b[31m"],
+    ["dashboard", "show", "--as", "'; DROP TABLE users;--"],
+    ["tasks", "list", "--as", "m.shanwei", "--zone=Mars/Olympus_Mons"],
+]
+
+
+def test_junk_through_the_real_program(demo_path):
+    env = {**os.environ, "WORKBENCH_NOW": DEMO_NOW, "WORKBENCH_LANG": "zh", "WORKBENCH_DB": str(demo_path)}
+    env.pop("WORKBENCH_DEBUG", None)
+    before = store_digest(demo_path)
+    for argv in REAL:
+        r = subprocess.run([sys.executable, "-m", "workbench", *argv], capture_output=True, text=True, env=env,
+                           timeout=60)
+        assert r.returncode == 2, (argv, r.stderr)
+        check_answer(argv, r.returncode, r.stdout, r.stderr, demo_path, before)
