@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -261,17 +262,22 @@ def _income_since(uow: UnitOfWork, actor: Actor, since: datetime) -> int:
 
 
 def _spend(uow: UnitOfWork, actor: Actor) -> int:
-    """What the merchant has paid out to creators: settlements, compensations and rulings."""
-    stmt = (select(func.coalesce(func.sum(Posting.amount_cents), 0))
-            .join(Journal, Journal.id == Posting.journal_id)
-            .join(Account, Account.id == Posting.account_id)
-            .where(Account.owner_id != actor.id, Account.kind == AccountKind.AVAILABLE.value,
-                   Posting.amount_cents > 0,
-                   ((Journal.ref_type == "task")
-                    & Journal.ref_id.in_(select(LiveTask.id).where(LiveTask.merchant_id == actor.id)))
-                   | ((Journal.ref_type == "order")
-                      & Journal.ref_id.in_(select(CoopOrder.id).where(CoopOrder.merchant_id == actor.id)))))
-    return int(uow.session.scalar(stmt) or 0)
+    """What the merchant has paid out to creators: settlements, compensations and rulings.
+
+    One sum per kind of record, each walked from the merchant's own tasks or orders to their
+    journals (ix_journals_ref) and postings, so the cost follows the merchant's history, not
+    the size of the ledger (an OR of two IN lists made SQLite read every posting)."""
+    total = 0
+    for ref_type, model in (("task", LiveTask), ("order", CoopOrder)):
+        stmt = (select(func.coalesce(func.sum(Posting.amount_cents), 0))
+                .select_from(model)
+                .join(Journal, (Journal.ref_type == ref_type) & (Journal.ref_id == model.id))
+                .join(Posting, Posting.journal_id == Journal.id)
+                .join(Account, Account.id == Posting.account_id)
+                .where(model.merchant_id == actor.id, Account.owner_id != actor.id,
+                       Account.kind == AccountKind.AVAILABLE.value, Posting.amount_cents > 0))
+        total += int(uow.session.scalar(stmt) or 0)   # PostgreSQL sums bigint as numeric
+    return total
 
 
 def _figures(uow: UnitOfWork, actor: Actor) -> list[Figure]:
@@ -292,8 +298,9 @@ def _figures(uow: UnitOfWork, actor: Actor) -> list[Figure]:
     if actor.role is Role.CREATOR:
         completed = _count_tasks(uow, LiveTask.creator_id == actor.id,
                                  LiveTask.status == TaskStatus.COMPLETED.value)
-        dropped = _count_tasks(uow, LiveTask.creator_id == actor.id, LiveTask.sub_status.in_(
-            [TaskSub.CREATOR_CANCELLED.value, TaskSub.TIMED_OUT.value]))
+        # Both sub-states belong to cancelled (SUBS_OF); naming the status keeps the count in the index.
+        dropped = _count_tasks(uow, LiveTask.creator_id == actor.id, LiveTask.status == TaskStatus.CANCELLED.value,
+                               LiveTask.sub_status.in_([TaskSub.CREATOR_CANCELLED.value, TaskSub.TIMED_OUT.value]))
         completed += _count_orders(uow, CoopOrder.creator_id == actor.id, CoopOrder.status == "delivered")
         dropped += _count_orders(uow, CoopOrder.creator_id == actor.id, CoopOrder.status == "overdue")
         month = _month_start(uow, actor)
@@ -384,25 +391,34 @@ def _creator_recommendations(uow: UnitOfWork, actor: Actor) -> list[Recommendati
         for cat, n in s.execute(select(Product.category, func.count()).where(
                 Product.merchant_id == actor.id).group_by(Product.category)):
             wanted[cat] = n
+    # The score mixes logarithms with a per-merchant doubling, which no index can order, so the
+    # eligible creators are scored from four plain columns (creators is the small table: one
+    # row per creator) and only the few shown are loaded and counted.
     rows = s.execute(
-        select(Creator).join(User, User.id == Creator.user_id)
+        select(Creator.user_id, Creator.avg_viewers, Creator.fans, Creator.categories)
+        .join(User, User.id == Creator.user_id)
         .where(User.verified.is_(True), Creator.resting.is_(False),
                Creator.level_v >= uow.rules.dashboard.top_creators_min_level_v))
-    scored = []
-    for (c,) in rows:
-        cats = [x for x in c.categories.split(",") if x]
-        overlap = [x for x in cats if x in wanted]
+    keys = []
+    for user_id, viewers, fans, categories in rows:
         # Reach counts most; a category the merchant sells doubles the weight.
-        score = math.log10(max(c.avg_viewers, 1)) + 0.5 * math.log10(max(c.fans, 1))
-        score *= 2 if overlap else 1
+        score = math.log10(max(viewers, 1)) + 0.5 * math.log10(max(fans, 1))
+        if wanted and any(x in wanted for x in categories.split(",") if x):
+            score *= 2
+        keys.append((-score, user_id))
+    chosen = heapq.nsmallest(uow.rules.dashboard.recommendations, keys)
+    loaded = {c.user_id: c for c in s.scalars(select(Creator).where(Creator.user_id.in_([i for _k, i in chosen])))}
+    scored = []
+    for score, user_id in chosen:
+        c = loaded[user_id]
+        overlap = [x for x in c.categories.split(",") if x and x in wanted]
         if overlap:
             reason = _("同类目{cats} · {n}件").format(
                 cats="、".join(overlap), n=sum(wanted[x] for x in overlap))
         else:
             reason = _("场均{viewers} · V{level}").format(
                 viewers=count(c.avg_viewers), level=c.level_v)
-        scored.append((-score, c.user_id, c, reason))
-    scored.sort(key=lambda t: (t[0], t[1]))
+        scored.append((score, user_id, c, reason))
     completed = completed_tasks(uow, [c.user_id for _score, _id, c, _r in scored])
     return [Recommendation("creator", c.user_id, c.nickname,
                            (count(c.avg_viewers), count(c.fans), str(completed.get(c.user_id, 0)),
@@ -443,16 +459,31 @@ COMPLETED_COUNTERS: list[Callable[[UnitOfWork, list[int]], dict[int, int]]] = [
 
 
 def _product_recommendations(uow: UnitOfWork, actor: Actor) -> list[Recommendation]:
-    c = uow.session.get(Creator, actor.id)
-    cats = [x for x in (c.categories.split(",") if c else []) if x]
-    rows = uow.session.execute(select(Product, Shop.name).join(Shop, Shop.id == Product.store_id))
-    scored = []
-    for p, store in rows:
-        match = p.category in cats
-        scored.append((not match, -p.recommend_index, p.id, p, store, match))
-    scored.sort(key=lambda t: t[:3])
+    s = uow.session
+    c = s.get(Creator, actor.id)
+    cats = sorted({x for x in (c.categories.split(",") if c else []) if x})
+    limit = uow.rules.dashboard.recommendations
+    # Products of the creator's categories first, then the rest, each by recommendation index:
+    # every query below reads `limit` entries of an index kept in that order
+    # (ix_products_category_rank per category, ix_products_rank for the rest).
+    rank = (Product.recommend_index.desc(), Product.id)
+    picked: list[tuple[bool, int, int]] = []
+    for cat in cats:
+        picked += [(False, -idx, pid) for pid, idx in s.execute(
+            select(Product.id, Product.recommend_index).where(Product.category == cat).order_by(*rank).limit(limit))]
+    picked = sorted(picked)[:limit]
+    if len(picked) < limit:
+        rest = select(Product.id, Product.recommend_index).order_by(*rank).limit(limit - len(picked))
+        if cats:
+            rest = rest.where(Product.category.not_in(cats))
+        picked += [(True, -idx, pid) for pid, idx in s.execute(rest)]
+    loaded = {p.id: (p, store) for p, store in s.execute(
+        select(Product, Shop.name).join(Shop, Shop.id == Product.store_id)
+        .where(Product.id.in_([pid for *_k, pid in picked])))}
     out = []
-    for *_k, p, store, match in scored[: uow.rules.dashboard.recommendations]:
+    for other, _idx, pid in picked:
+        p, store = loaded[pid]
+        match = not other
         reason = (_("同类目{cat} · 月销{sales}") if match else _("推荐指数{idx} · 月销{sales}")).format(
             cat=p.category, sales=count(p.sales), idx=p.recommend_index)
         out.append(Recommendation("product", p.id, p.name,

@@ -153,6 +153,11 @@ class Product(Base):
     __table_args__ = (CheckConstraint("price_cents > 0", name="price"),)
 
 
+# The creator's recommendations: the best few of a category, and the best few overall, read in order.
+Index("ix_products_category_rank", Product.category, Product.recommend_index.desc(), Product.id)
+Index("ix_products_rank", Product.recommend_index.desc(), Product.id, Product.category)
+
+
 class Account(Base):
     """A ledger account: a user's available or frozen money, or a system account."""
 
@@ -212,6 +217,7 @@ class TopUp(Base):
         CheckConstraint("amount_cents > 0", name="amount"),
         CheckConstraint("method IN ('online','bank')", name="method"),
         CheckConstraint("status IN ('pending','confirmed','rejected')", name="status"),
+        Index("ix_top_ups_status", "status", "created_at"),   # support's transfers to confirm
     )
 
 
@@ -229,6 +235,7 @@ class AuditEntry(Base):
     __table_args__ = (
         Index("ix_audit_actor_action", "actor_id", "action"),
         Index("ix_audit_entity", "entity", "entity_id"),
+        Index("ix_audit_at", "at"),   # support's actions today
     )
 
 
@@ -295,6 +302,9 @@ class LiveTask(Base):
         Index("ix_live_tasks_creator_status", "creator_id", "status", "id"),
         Index("ix_live_tasks_status_created", "status", "created_at"),
         Index("ix_live_tasks_status_air", "status", "sub_status", "air_at"),
+        # The dashboard's per-user counts by state (lives today, awaiting check...) stay inside the index.
+        Index("ix_live_tasks_creator_state", "creator_id", "status", "sub_status", "air_at"),
+        Index("ix_live_tasks_merchant_state", "merchant_id", "status", "sub_status"),
     )
 
 
@@ -429,6 +439,7 @@ class CoopOrder(Base):
         Index("ix_coop_orders_creator_status", "creator_id", "status", "id"),
         Index("ix_coop_orders_status_window", "status", "window_ends_at"),
         Index("ix_coop_orders_status_latest", "status", "latest_delivery_at"),
+        Index("ix_coop_orders_status_id", "status", "id"),   # support's list filtered on a state, newest first
     )
 
 
@@ -515,6 +526,7 @@ class Sale(Base):
     __table_args__ = (
         CheckConstraint("paid_cents > 0", name="paid"),
         Index("ix_sales_creator_paid", "creator_id", "paid_at"),
+        Index("ix_sales_agency_paid", "agency_id", "paid_at"),   # the agency's fee share
     )
 
 
