@@ -178,7 +178,9 @@ def end_live(uow: UnitOfWork, actor: Actor, cmd: EndLive) -> dict[str, int]:
     delivered = paid = 0
     orders = uow.session.scalars(select(CoopOrder).where(
         CoopOrder.creator_id == actor.id,
-        CoopOrder.status.in_([OrderStatus.SCHEDULED.value, OrderStatus.CONFIRMED.value])).order_by(CoopOrder.id))
+        CoopOrder.status.in_([OrderStatus.SCHEDULED.value, OrderStatus.CONFIRMED.value]),
+        CoopOrder.latest_delivery_at > uow.now,   # past it the order is overdue, even before the sweep says so
+    ).order_by(CoopOrder.id))
     for order in list(orders):
         lines = list(uow.session.scalars(select(OrderProduct).where(OrderProduct.order_id == order.id)))
         hit = [line for line in lines if line.product_id in shown]

@@ -170,6 +170,10 @@ def publish_task(uow: UnitOfWork, actor: Actor, cmd: PublishTask) -> int:
 def accept_task(uow: UnitOfWork, actor: Actor, cmd: TaskRef) -> int:
     """The creator accepts: the task goes in progress; a targeted plan is created now, not before."""
     task = _own_task(uow, actor, cmd.task_id, Role.CREATOR, cmd.version)
+    hours = uow.rules.flow_b.acceptance_timeout_hours
+    if task.status == TaskStatus.PENDING and uow.now >= timeout_due(task.created_at, hours):
+        # timed out, even if the sweep that cancels and refunds it has not run yet
+        raise DomainError(_("达人 {hours} 小时内未接单").format(hours=hours), field="task")
     _move(uow, task, "accept", TaskStatus.IN_PROGRESS, TaskSub.WAITING_AIR,
           accepted_at=uow.now, last_action_at=uow.now)
     reminders.deadline_set(uow, "air_time", task.id, task.air_at, task.creator_id)
