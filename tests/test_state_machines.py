@@ -552,3 +552,29 @@ def test_a_complaint_is_ruled_once(world, upheld):
     with pytest.raises(Conflict) as err:
         w.wb.run(orders.rule_complaint, w.s, orders.RuleComplaint(complaint_id=row.id, upheld=True, reason="再来"))
     assert err.value.message == "投诉已处理" and w.digest() == before
+
+
+# ---- deadlines hold even before the sweep has applied them --------------------------------------
+
+def test_a_task_past_its_acceptance_timeout_cannot_be_accepted_before_the_sweep_runs(world):
+    w = world()
+    tid = task_in(w, PENDING)
+    w.wb.clock.advance(hours=w.wb.rules.flow_b.acceptance_timeout_hours)
+    before = w.digest()
+    with pytest.raises(DomainError) as err:
+        task_do(w, tid, "accept")
+    assert "72 小时内未接单" in err.value.message and w.digest() == before
+    w.wb.run(transitions.apply_due, SYSTEM)
+    assert (w.get(LiveTask, tid).status, w.get(LiveTask, tid).sub_status) == ("cancelled", "timed_out")
+
+
+def test_a_live_ending_after_the_latest_delivery_time_does_not_deliver(world):
+    """The order is overdue (refunded at the next sweep), not delivered late."""
+    w = world()
+    oid = order_in(w, "scheduled")
+    w.wb.clock.at = w.get(CoopOrder, oid).latest_delivery_at
+    live(w, shown_all=True)
+    assert w.get(CoopOrder, oid).status == "scheduled"
+    w.wb.run(transitions.apply_due, SYSTEM)
+    assert w.get(CoopOrder, oid).status == "overdue"
+    assert w.wb.run(funds.fund_account, w.m).available_cents == 100_000_00
