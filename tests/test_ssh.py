@@ -176,6 +176,7 @@ async def test_a_key_signs_in_as_its_user_who_sees_the_dashboard_and_types(serve
     assert await term.wait_for("待办事项", 2.0) < 2.0
     await term.wait_for(NAMES["m.shanwei"])       # the header names the key's user
     assert b";5;" in term.raw and b"38;2;" not in term.raw   # TERM says 256 colours, no COLORTERM
+    await term.wait_for("待寄样")                 # the merchant's own to-do, loaded from the store
     term.press(b"n")                              # notifications
     await term.wait_for("全部已读")
     term.press(b"\x11")                           # Ctrl+Q quits the session
