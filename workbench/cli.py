@@ -190,7 +190,9 @@ def _positive(kind: type, most: float) -> Callable[[str], Any]:
     return parse
 
 
-def _build_parser() -> argparse.ArgumentParser:
+def _build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line; with `only` (the command given), the options of other areas'
+    actions are left out, so `workbench run` does not import every service to describe them."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--db", help="database URL or SQLite file (default: WORKBENCH_DB or the user data dir)")
     common.add_argument("--lang", help="zh or en (default: WORKBENCH_LANG or the locale)")
@@ -287,7 +289,7 @@ def _build_parser() -> argparse.ArgumentParser:
         p.add_argument("--json", action="store_true", help="print JSON")
         if action.command and action.command.startswith("int:"):
             p.add_argument(_option(action.command[4:]), dest=action.command[4:], type=_record_id, required=True)
-        elif action.command:
+        elif action.command and (only is None or only == action.area):
             _add_model_options(p, _resolve(action.command))
         if action.area == "funds" and action.name == "import":
             p.add_argument("--csv", dest="csv_file", required=True, help="the CSV file")
@@ -665,8 +667,9 @@ def _cmd_backup(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = _build_parser()
-    args = parser.parse_args(argv)
+    given = list(sys.argv[1:] if argv is None else argv)
+    parser = _build_parser(only=given[0] if given and not given[0].startswith("-") else None)
+    args = parser.parse_args(given)
     if not args.area:
         parser.print_help()
         return 0
