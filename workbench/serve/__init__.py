@@ -53,6 +53,7 @@ def session_main(argv: Sequence[str] | None = None) -> int:
     # The server brought the schema up to date before it listened.
     wb = bootstrap(env_settings(db_url=args.db, lang=args.lang, zone=args.zone), create=False,
                    migrate=False)
+    wb.engine.dispose()   # drop the connection that opened the store: see SshServer.start
     actor = wb.sign_in(args.as_user)
     app = pinned_app(wb, actor)
     app.run()

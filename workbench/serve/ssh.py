@@ -267,6 +267,10 @@ class SshServer:
 
     async def start(self) -> None:
         cfg = self.config
+        # Opening the store reads the SQLite header with a plain open()/close() while a connection
+        # is open, which drops that connection's POSIX locks; another process closing its last
+        # connection could then delete the WAL under it. Fresh connections lock properly.
+        self.wb.engine.dispose()
         _parser()
         await self.zygote.start()
         self._listener = await asyncssh.create_server(
