@@ -94,7 +94,7 @@ class TaskFormScreen(WorkScreen):
             value = int(self.query_one("#field-hours", Input).value)
         except (ValueError, NoMatches):  # not a number yet, or the form is still being mounted
             return None
-        return value if value > 0 else None
+        return value if 0 < value <= tasks.MAX_HOURS else None   # no sum for a 40-digit count
 
     def _summarise(self) -> None:
         if self.data is None:

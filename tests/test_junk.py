@@ -141,6 +141,7 @@ def fast_cli(monkeypatch, junk_store):
         return opened[key]
 
     monkeypatch.setattr(workbench.bootstrap, "bootstrap", bootstrap)
+    monkeypatch.chdir(junk_store.parent)    # a valid --out file name lands beside the store
     monkeypatch.setenv("WORKBENCH_DB", str(junk_store))
     monkeypatch.setenv("WORKBENCH_NOW", DEMO_NOW)
     monkeypatch.setenv("WORKBENCH_LANG", "zh")
@@ -235,3 +236,215 @@ def test_junk_through_the_real_program(demo_path):
                            timeout=60)
         assert r.returncode == 2, (argv, r.stderr)
         check_answer(argv, r.returncode, r.stdout, r.stderr, demo_path, before)
+
+
+# ---- the forms of the TUI -----------------------------------------------------------------------
+
+def _junk_values(seed: int, n: int) -> list[str]:
+    """A deterministic draw of junk for a form field: the fixed list and random characters."""
+    import random
+
+    rng = random.Random(seed)
+    picks = rng.sample(FIXED, min(n, len(FIXED)))
+    alphabet = "\x01\x1b\t\n 0123456789-.eE+¥%:中文🧧😀'\";--ＡΩ\u200b\u202e"
+    while len(picks) < n:
+        picks.append("".join(rng.choice(alphabet) for _ in range(rng.randint(1, 60))))
+    return picks
+
+
+FORM_TRIES = 60 if SOAK else 6
+
+
+async def _submit_junk(pilot, store: Path, screen_type, field_id: str, junk: str, submit, tally: Counter) -> bool:
+    """Type `junk` into one field, submit, and check: either the form shows an error under a field
+    and nothing was written, or the value was valid and the form went away. True if refused."""
+    from textual.widgets import Input
+    from textual.worker import WorkerState
+
+    from tests.tui_helpers import settle
+
+    app = pilot.app
+    form_screen = app.screen
+    assert isinstance(form_screen, screen_type), type(form_screen)
+    before = store_digest(store)
+    form_screen.query_one(f"#{field_id}", Input).value = junk
+    await settle(pilot)
+    submit(form_screen)
+    await settle(pilot)
+    failed = [w for w in app.workers if w.state is WorkerState.ERROR]
+    assert not failed, f"{field_id}={junk[:80]!r}: {failed[0].error!r}"
+    if app.screen is not form_screen:            # accepted: a valid value after all
+        tally["accepted"] += 1
+        return False
+    shown = [str(w.render()) for w in form_screen.query(".form-error.-shown, .form-general.-shown")]
+    assert shown and all(s.startswith("✗") for s in shown), f"{field_id}={junk[:80]!r}: no message shown"
+    assert "Traceback" not in " ".join(shown)
+    assert store_digest(store) == before, f"{field_id}={junk[:80]!r} was refused but the store changed"
+    tally["refused under a field" if form_screen.query(".form-error.-shown") else "refused"] += 1
+    return True
+
+
+async def test_junk_in_the_task_form_top_up_stock_plan_and_settings_forms(demo_path):
+    from screens.app import WorkbenchApp
+    from screens.notifications import NotificationsScreen
+    from screens.stock_plan_form import StockPlanFormScreen
+    from screens.task_form import TaskFormScreen
+    from screens.widgets.dialogs import FormDialog
+    from tests.tui_helpers import settle
+
+    wb = open_store(demo_path)
+    tally: Counter = Counter()
+    try:
+        merchant, creator = wb.sign_in("m.shanwei"), wb.sign_in("c.xiaoyu")
+        target = wb.sign_in("c.tangtang").id
+        cases = [
+            (merchant, lambda: TaskFormScreen(target), TaskFormScreen, lambda s: s.action_publish(),
+             ["field-contact_name", "field-contact_phone", "field-air_at", "field-hours"]),
+            (creator, StockPlanFormScreen, StockPlanFormScreen, lambda s: s.action_submit(), ["field-live_at"]),
+        ]
+        for seed, (actor, make, kind, submit, fields) in enumerate(cases):
+            app = WorkbenchApp(wb, actor, scheduler=False)
+            async with app.run_test(size=(120, 40)) as pilot:
+                await settle(pilot)
+                app.push_screen(make())
+                await settle(pilot)
+                for n, field_id in enumerate(fields):
+                    for junk in _junk_values(seed * 100 + n, FORM_TRIES):
+                        if not await _submit_junk(pilot, demo_path, kind, field_id, junk, submit, tally):
+                            app.push_screen(make())      # accepted: open a fresh form
+                            await settle(pilot)
+
+        # the top-up dialog (merchant) and the notification settings dialog (anyone)
+        from screens.funds import top_up_dialog
+
+        for seed, (actor, fields) in enumerate([(merchant, ["field-amount", "field-reference"]),
+                                                (creator, ["field-quiet_start", "field-quiet_end",
+                                                           "field-webhook_url"])]):
+            app = WorkbenchApp(wb, actor, scheduler=False)
+            async with app.run_test(size=(120, 40)) as pilot:
+                await settle(pilot)
+
+                async def open_dialog():
+                    if fields[0] == "field-amount":
+                        app.push_screen(top_up_dialog(app))
+                    else:
+                        app.push_screen(NotificationsScreen())
+                        await settle(pilot)
+                        app.screen.action_settings()
+                    await settle(pilot)
+
+                await open_dialog()
+                for n, field_id in enumerate(fields):
+                    for junk in _junk_values(1000 + seed * 100 + n, FORM_TRIES):
+                        if not await _submit_junk(pilot, demo_path, FormDialog, field_id, junk,
+                                                  lambda d: d.submit(), tally):
+                            if isinstance(app.screen, NotificationsScreen):
+                                app.pop_screen()
+                            await open_dialog()
+    finally:
+        wb.close()
+    print(f"\nforms: {sum(tally.values())} junk values typed into 4 forms: {dict(tally)}")
+    assert tally["refused under a field"] > 0
+
+
+# ---- files people import ------------------------------------------------------------------------
+
+CSV_GOOD = "日期,金额,方式,凭证号\n2026-05-20,1000.00,银行转账,ICBC-20260520-01\n"
+CSV_FILES = {
+    "broken-row.csv": CSV_GOOD + "2026-05-21,abc,银行转账,ICBC-2\n",
+    "too-few-columns.csv": CSV_GOOD + "2026-05-21,100\n",
+    "future-date.csv": "2099-01-01,100,银行转账,R-1\n",
+    "negative.csv": "2026-05-21,-100,银行转账,R-2\n",
+    "nan.csv": "2026-05-21,NaN,银行转账,R-3\n",
+    "huge.csv": "2026-05-21,1e309,银行转账,R-4\n",
+    "sql.csv": "2026-05-21,100,银行转账,'; DROP TABLE top_ups;--\n2026-05-21,100,'; DROP TABLE users;--,R-5\n",
+    "unknown-method.csv": "2026-05-21,100,支付宝,R-6\n",
+    "bad-date.csv": "2026-02-30,100,银行转账,R-7\n",
+    "duplicate.csv": CSV_GOOD + CSV_GOOD.splitlines()[1] + "\n",
+    "long-cell.csv": "2026-05-21,100,银行转账," + "x" * 10_000 + "\n",
+    "control.csv": "2026-05-21\x00,100,银行转账,R-8\n",
+}
+CSV_BYTES = {
+    "binary.csv": bytes(range(256)) * 20,
+    "utf16.csv": CSV_GOOD.encode("utf-16"),
+    "latin1-junk.csv": "2026-05-21,100,banque,réf-ÿ\n".encode("latin-1") + b"\xff\xfe\xfa",
+    "empty.csv": b"",
+}
+CSV_VALID = {   # files that are fine: they must import (into the pending queue, not the balance)
+    "gbk.csv": CSV_GOOD.encode("gbk"),
+    "bom.csv": b"\xef\xbb\xbf" + CSV_GOOD.encode("utf-8"),
+}
+
+
+def test_broken_csv_top_up_files_are_refused_whole_with_one_line(fast_cli, capsys, tmp_path):
+    store = fast_cli
+    files = {**{k: v.encode("utf-8") for k, v in CSV_FILES.items()}, **CSV_BYTES}
+    for name, data in files.items():
+        path = tmp_path / name
+        path.write_bytes(data)
+        before = store_digest(store)
+        argv = ["funds", "import", "--as=m.shanwei", f"--csv={path}"]
+        code, out, err = run_main(argv, capsys)
+        if code == 0:   # the file was read: every row refused, none imported
+            assert '"imported": 0' in out or "imported: 0" in out, (name, out)
+            assert store_digest(store) == before, name
+        else:
+            assert check_answer(argv, code, out, err, store, before) == "refused", name
+    for name, data in CSV_VALID.items():
+        path = tmp_path / name
+        path.write_bytes(data)
+        code, out, err = run_main(["funds", "import", "--as=m.shanwei", f"--csv={path}", "--json"], capsys)
+        assert code == 0 and '"imported": 1' in out, (name, out, err)
+        CSV_GOOD_REF = "ICBC-20260520-01"
+        assert CSV_GOOD_REF in Path(path).read_bytes().decode("gb18030", errors="replace")
+        break   # the second valid file has the same reference: a duplicate now, checked above
+
+
+def _broken_data_dir(tmp_path: Path, name: str, content: bytes) -> Path:
+    import shutil
+
+    from workbench.paths import data_dir
+
+    target = tmp_path / "data"
+    if not target.exists():
+        shutil.copytree(data_dir(), target)
+    (target / name).write_bytes(content)
+    return target
+
+
+@pytest.mark.parametrize("content", [
+    b"this is = = not toml\n[flow_b\n", b"\xff\xfe\x00r\x00u\x00l\x00e\x00s", b"",
+    b"[flow_b]\nacceptance_timeout_hours = \"soon\"\n", b"[flow_b]\nacceptance_timeout_hours = -5\n",
+], ids=["syntax", "utf16", "empty", "wrong-type", "negative"])
+def test_a_broken_rules_file_stops_start_up_with_one_line(content, demo_path, tmp_path, capsys, monkeypatch):
+    from tests.test_backup import store_rows
+
+    base = (Path(__file__).resolve().parents[1] / "data" / "rules.toml").read_bytes()
+    if content.startswith(b"[flow_b]"):   # keep the rest of the file: only this key is wrong
+        content = base.replace(b"acceptance_timeout_hours = 72", content.split(b"\n")[1])
+    data = _broken_data_dir(tmp_path, "rules.toml", content)
+    monkeypatch.setenv("WORKBENCH_DATA", str(data))
+    monkeypatch.setenv("WORKBENCH_NOW", DEMO_NOW)
+    before = store_rows(demo_path)
+    argv = ["tasks", "list", "--as=m.shanwei", f"--db={demo_path}"]
+    code, out, err = run_main(argv, capsys)
+    assert code == 2 and "Traceback" not in err and len(err.strip().splitlines()) == 1, (code, err)
+    assert "rules.toml" in err
+    assert store_rows(demo_path) == before
+
+
+@pytest.mark.parametrize("name,content", [
+    ("demo/people.toml", b'[[merchant]]\nhandle = "m.x"\nname = \xff\xfe\n'),
+    ("demo/people.toml", b'[[merchant]]\nhandle = "m.x"\n'),
+    ("demo/products.toml", b"x = [\n"),
+    ("demo/agency.toml", b'[[a]]\ndo = "invite_creator"\nwho = "a.nobody"\ncreator = "c.tangtang"\nkey = "b1"\n'),
+    ("demo/agency.toml", b'[[a]]\ndo = "fly"\n'),
+], ids=["encoding", "missing-key", "syntax", "unknown-user", "unknown-event"])
+def test_broken_demo_data_builds_nothing_and_says_so_in_one_line(name, content, tmp_path, capsys, monkeypatch):
+    data = _broken_data_dir(tmp_path, name, content)
+    monkeypatch.setenv("WORKBENCH_DATA", str(data))
+    monkeypatch.setenv("WORKBENCH_NOW", DEMO_NOW)
+    db = tmp_path / "demo.db"
+    code, out, err = run_main(["demo", f"--db={db}"], capsys)
+    assert code == 2 and "Traceback" not in err and len(err.strip().splitlines()) == 1, (code, err)
+    assert not db.exists() and not list(tmp_path.glob("demo.db*"))

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from workbench.bootstrap import Workbench
 from workbench.clock import FixedClock
+from workbench.config import ConfigError
 from workbench.paths import data_dir
 from workbench.services import agency, disputes, fees, funds, orders, products, selection, stock, tasks, transitions, users
 from workbench.services.base import SYSTEM, Actor, audit, notify
@@ -21,7 +22,15 @@ DEMO_MARK = "demo.create"
 
 
 def _read(name: str) -> dict[str, Any]:
-    return tomllib.loads((data_dir() / "demo" / name).read_text(encoding="utf-8"))
+    path = data_dir() / "demo" / name
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: file not found") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc})") from None
 
 
 def _when(anchor: datetime, item: dict[str, Any]) -> datetime:
@@ -181,6 +190,13 @@ def _binding_party(wb: Workbench, actors: dict[str, Actor], kind: str, binding_i
 
 def load_demo(wb: Workbench, anchor: datetime) -> dict[str, int]:
     """Fill an empty store with the demo data; every record goes through a use case."""
+    try:
+        return _load_demo(wb, anchor)
+    except (KeyError, ValueError, TypeError) as exc:   # a name or value the data files do not hold
+        raise ConfigError(f"{data_dir() / 'demo'}: the demo data does not fit together ({exc!r})") from None
+
+
+def _load_demo(wb: Workbench, anchor: datetime) -> dict[str, int]:
     clock = wb.clock
     assert isinstance(clock, FixedClock), "the demo is built on a fixed clock"
     people, catalogue, activity = _read("people.toml"), _read("products.toml"), _read("activity.toml")

@@ -262,6 +262,8 @@ def import_top_ups(uow: UnitOfWork, actor: Actor, cmd: ImportTopUps) -> ImportRe
                 raise DomainError(_("未知方式: {value}").format(value=method_text), field="method")
             if not reference:
                 raise DomainError(_("缺少凭证号"), field="reference")
+            if len(reference) > 64:   # the column's width, as in the top-up form
+                raise DomainError(_("凭证号最多 {n} 个字符").format(n=64), field="reference")
             if reference in known:
                 raise DomainError(_("凭证号重复: {value}").format(value=reference), field="reference")
             known.add(reference)
@@ -274,8 +276,9 @@ def import_top_ups(uow: UnitOfWork, actor: Actor, cmd: ImportTopUps) -> ImportRe
     for when, cents, method, reference in accepted:
         uow.session.add(TopUp(merchant_id=actor.id, amount_cents=cents, method=method, status="pending",
                               reference=reference, created_at=when))
-    audit(uow, actor, "funds.import_top_ups", "top_up", None, imported=len(accepted), refused=len(refused))
-    uow.commit()
+    if accepted:   # a file that imported nothing changed nothing: no audit row either
+        audit(uow, actor, "funds.import_top_ups", "top_up", None, imported=len(accepted), refused=len(refused))
+        uow.commit()
     return ImportReport(len(accepted), refused)
 
 
