@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: run test bench demo catalogs screenshot clean
+.PHONY: run test bench soak demo catalogs screenshot clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -40,6 +40,12 @@ bench: $(TEST_STAMP)
 	@status=0; for b in $(BENCHES); do \
 		echo "== $$b"; $(BIN)/python -m bench.$$(basename $$b .py) || status=1; \
 	done; exit $$status
+
+# The money state machine at length: 10,000 examples of 50 steps (make test runs 200);
+# `make soak SOAK=2000` runs that many instead.
+SOAK ?= 10000
+soak: $(TEST_STAMP)
+	WORKBENCH_SOAK=$(SOAK) $(BIN)/python -m pytest tests/test_money_machine.py --hypothesis-show-statistics $(PYTEST_ARGS)
 
 catalogs: $(TEST_STAMP)
 	$(BIN)/python tools/catalog.py

@@ -30,7 +30,7 @@ from workbench.domain import orders as order_rules
 from workbench.domain import tasks as task_rules
 from workbench.domain.errors import Conflict, DomainError
 from workbench.domain.orders import OrderStatus
-from workbench.domain.tasks import TaskStatus, TaskSub, state_label
+from workbench.domain.tasks import state_label
 from workbench.i18n import set_language
 from workbench.services import agency, disputes, funds, orders, selection, stock, tasks, transitions, users
 from workbench.services.base import SYSTEM, Actor
