@@ -41,16 +41,6 @@ def _check_writable(path: Path) -> None:
         raise StoreError(f"--db: cannot create the database in {parent} (not writable)")
 
 
-def _sqlite_header_ok(path: Path) -> bool:
-    """An empty or missing file is a new store; anything else starts with SQLite's magic."""
-    try:
-        with path.open("rb") as f:
-            head = f.read(16)
-    except FileNotFoundError:
-        return True
-    return not head or head == b"SQLite format 3\x00"
-
-
 def _sqlite_pragmas(dbapi_connection: sqlite3.Connection, _record: object) -> None:
     # The driver's own transaction handling is switched off; `_sqlite_begin` starts them.
     dbapi_connection.isolation_level = None
@@ -112,8 +102,9 @@ def make_engine(url: str, *, create: bool = True) -> Engine:
             if parsed.get_backend_name() == "sqlite":
                 # Cheap on any size: the header and the schema are read, not every page
                 # (quick_check took seconds on a large store; `workbench backup/restore` still run it).
-                if path is not None and not _sqlite_header_ok(path):
-                    raise StoreError(f"--db: the database {path} is damaged (not a SQLite file)")
+                # Never read the file with plain file I/O here: closing any descriptor of a SQLite
+                # file drops this process's POSIX locks on it, and another process may then delete
+                # the WAL under a live connection. SQLite itself says "file is not a database".
                 conn.execute(text("PRAGMA schema_version")).scalar()
                 conn.execute(text("SELECT count(*) FROM sqlite_master")).scalar()
     except (DatabaseError, OperationalError) as exc:
