@@ -321,8 +321,10 @@ def schedule(uow: UnitOfWork, actor: Actor, cmd: Schedule) -> int:
     order = _own(uow, actor, cmd.order_id, Role.CREATOR, cmd.version)
     check_allowed("schedule", order.status)
     live_at = parse_local_minute(cmd.live_at, actor.zone, field="live_at")
-    check_schedule(live_at, uow.now, order.window_ends_at, order.cap_at, order.status)
-    latest = latest_after_schedule(live_at, uow.rules.flow_a.scheduled_grace_hours, order.cap_at)
+    # An auto-confirmed order already has its latest delivery time (seed 001): a live may not move it later.
+    cap = order.latest_delivery_at if order.status == OrderStatus.CONFIRMED else order.cap_at
+    check_schedule(live_at, uow.now, order.window_ends_at, cap, order.status)
+    latest = latest_after_schedule(live_at, uow.rules.flow_a.scheduled_grace_hours, cap)
     _move(uow, order, "schedule", OrderStatus.SCHEDULED, live_at=live_at, latest_delivery_at=latest)
     reminders.deadline_set(uow, "latest_delivery", order.id, latest, order.creator_id)
     audit(uow, actor, "order.schedule", "order", order.id, live_at=live_at.isoformat())
