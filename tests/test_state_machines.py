@@ -578,3 +578,17 @@ def test_a_live_ending_after_the_latest_delivery_time_does_not_deliver(world):
     w.wb.run(transitions.apply_due, SYSTEM)
     assert w.get(CoopOrder, oid).status == "overdue"
     assert w.wb.run(funds.fund_account, w.m).available_cents == 100_000_00
+
+
+def test_scheduling_an_auto_confirmed_order_never_moves_its_latest_delivery_later(world):
+    w = world()
+    oid = order_in(w, "confirmed")
+    latest = w.get(CoopOrder, oid).latest_delivery_at
+    too_late = (latest + timedelta(hours=1)).astimezone(TZ).strftime("%Y-%m-%d %H:%M")
+    before = w.digest()
+    with pytest.raises(DomainError) as err:
+        w.wb.run(orders.schedule, w.c, orders.Schedule(order_id=oid, live_at=too_late))
+    assert err.value.field == "live_at" and "最晚交付时间" in err.value.message and w.digest() == before
+    in_time = (latest - timedelta(hours=2)).astimezone(TZ).strftime("%Y-%m-%d %H:%M")
+    w.wb.run(orders.schedule, w.c, orders.Schedule(order_id=oid, live_at=in_time))
+    assert w.get(CoopOrder, oid).latest_delivery_at == latest
