@@ -70,8 +70,10 @@ def _postgresql_engine(parsed: URL) -> Engine:
         raise StoreError(f"--db: use the psycopg driver: postgresql+psycopg://user@host/database "
                          f"(got {parsed.drivername})")
     args = {"connect_timeout": 10, "application_name": "workbench"}
-    return create_engine(parsed, isolation_level="SERIALIZABLE", pool_pre_ping=True, pool_size=5,
-                         max_overflow=10, pool_recycle=3600, connect_args=args)
+    # Every SSH session is a process with its own pool: keep at most two idle connections each
+    # (the UI thread and a worker), so a server's connection limit counts sessions, not pools.
+    return create_engine(parsed, isolation_level="SERIALIZABLE", pool_pre_ping=True, pool_size=2,
+                         max_overflow=8, pool_recycle=3600, connect_args=args)
 
 
 def make_engine(url: str, *, create: bool = True) -> Engine:
