@@ -131,9 +131,14 @@ def wb(db_url: str, now: datetime) -> Iterator[Workbench]:
     w.close()
 
 
+def open_url(url: str, at: str = DEMO_NOW, lang: str = "zh") -> Workbench:
+    """A Workbench on the store at `url` (as another process would open it), clock fixed at `at`."""
+    return bootstrap(Settings(db_url=url, lang=lang), clock=FixedClock(parse_instant(at)))
+
+
 def reopen(wb: Workbench, at: str = DEMO_NOW, lang: str = "zh") -> Workbench:
-    """A second Workbench on the same store as `wb` (another process would open it so)."""
-    return bootstrap(Settings(db_url=wb.settings.db_url, lang=lang), clock=FixedClock(parse_instant(at)))
+    """A second Workbench on the same store as `wb`."""
+    return open_url(wb.settings.db_url, at, lang)
 
 
 @pytest.fixture(scope="session")

@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests import factories
-from tests.conftest import DEMO_NOW, open_store
+from tests.conftest import DEMO_NOW, open_store, open_url
 from workbench.scheduler import Firing
 from workbench.services import notifications, orders, reminders, selection
 from workbench.services.base import SYSTEM
@@ -82,8 +82,8 @@ def test_one_lease_holder_at_a_time_and_takeover_after_expiry(wb):
     assert Firing(wb, holder="a").run_once() == {"leader": 0}
 
 
-def _fire_in_process(db: str, holder: str, barrier, out) -> None:
-    wb = open_store(Path(db), at="2026-06-05T11:00:00+08:00")
+def _fire_in_process(url: str, holder: str, barrier, out) -> None:
+    wb = open_url(url, at="2026-06-05T11:00:00+08:00")
     barrier.wait()
     total = 0
     for _ in range(5):
@@ -94,9 +94,7 @@ def _fire_in_process(db: str, holder: str, barrier, out) -> None:
     wb.close()
 
 
-def test_three_processes_on_one_file_send_each_reminder_once(tmp_path):
-    db = tmp_path / "s.db"
-    wb = open_store(db)
+def test_three_processes_on_one_store_send_each_reminder_once(wb):
     for i in range(3):
         m = factories.merchant(wb, f"m.r{i}", balance="5000")
         c = factories.creator(wb, f"c.r{i}")
@@ -108,20 +106,18 @@ def test_three_processes_on_one_file_send_each_reminder_once(tmp_path):
         wb.run(orders.pay, m, orders.OrderRef(order_id=oid))
         wb.run(orders.accept, c, orders.OrderRef(order_id=oid))
         wb.run(orders.ship_sample, m, orders.ShipSample(order_id=oid, tracking=f"SF{i}"))
-    wb.close()
     ctx = mp.get_context("spawn")
     barrier, out = ctx.Barrier(3), ctx.Queue()
-    procs = [ctx.Process(target=_fire_in_process, args=(str(db), f"p{i}", barrier, out)) for i in range(3)]
+    procs = [ctx.Process(target=_fire_in_process, args=(wb.settings.db_url, f"p{i}", barrier, out))
+             for i in range(3)]
     for p in procs:
         p.start()
     for p in procs:
         p.join(60)
         assert p.exitcode == 0
     sent = sum(out.get(timeout=5) for _ in procs)
-    wb = open_store(db)
     with wb.uow() as uow:
         rows = uow.session.scalar(select(func.count()).select_from(Reminder))
-    wb.close()
     assert sent == rows == 3     # one 24-hour reminder per order, whoever held the lease
 
 
