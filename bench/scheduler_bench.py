@@ -313,6 +313,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--naive", type=int, default=100_000, help="deadlines for the naive comparison")
     parser.add_argument("--idle", type=float, default=60.0, help="seconds of rest measured")
     parser.add_argument("--burst", type=int, default=1000, help="reminders due in the same minute")
+    parser.add_argument("--only-burst", action="store_true", help="measure the delivery burst only")
     args = parser.parse_args(argv)
     tmp = Path(tempfile.mkdtemp(prefix="wb-bench-"))
     try:
@@ -321,6 +322,11 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.perf_counter()
         counts = build_store(store, args.open, now)
         built = time.perf_counter() - t0
+        if args.only_burst:
+            burst = delivery_figures(store, args.burst)
+            print(f"delivery delay of {burst['delivered']}/{args.burst}: p99 {burst['p99'] * 1000:.0f} ms, "
+                  f"median {burst['median'] * 1000:.0f} ms, max {burst['max'] * 1000:.0f} ms")
+            return 0
         print(f"store: {counts} in {built:.0f} s, {store.stat().st_size / 1e6:.0f} MB", flush=True)
         lookups = lookup_figures(store, now)
         idle = idle_figures(store, args.idle)

@@ -51,8 +51,15 @@ class WorkScreen(Screen):
     def on_mount(self) -> None:
         self.reload()
 
+    _suspended = False
+
+    def on_screen_suspend(self) -> None:
+        self._suspended = True
+
     def on_screen_resume(self) -> None:
-        if self.is_mounted:
+        # Coming back to a screen re-reads it (others may have changed the store meanwhile); the
+        # resume that follows the first mount does not, `on_mount` has just loaded it.
+        if self.is_mounted and self._suspended:
             self.reload()
 
     def on_data_changed(self, _: DataChanged) -> None:
