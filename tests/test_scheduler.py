@@ -10,7 +10,6 @@ import subprocess
 import sys
 import time
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
