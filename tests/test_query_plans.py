@@ -94,3 +94,27 @@ def test_order_pages_follow_an_index_whatever_the_filter(store, handle):
     # SQLite's dialect writes `LIMIT ? OFFSET ?` for every limit; the offset must stay 0 (keyset paging).
     assert not [s for s, p in statements if re.search(r"\bOFFSET \?", s) and p[-1] != 0]
     assert _full_scans(store, statements) == []
+
+
+def test_the_merchants_spend_from_balances_is_the_sum_of_its_payouts(store):
+    """The dashboard's 累计支出 reads top-ups and balances; summed the long way it is the same."""
+    from sqlalchemy import func, select
+
+    from workbench.services.base import Actor
+    from workbench.store.models import Account, CoopOrder, Journal, LiveTask, Merchant, Posting
+
+    with store.uow(read_only=True) as uow:
+        merchants = list(uow.session.scalars(select(Merchant.user_id)))
+        assert len(merchants) > 5
+        for merchant in merchants:
+            walked = 0
+            for ref_type, model in (("task", LiveTask), ("order", CoopOrder)):
+                walked += int(uow.session.scalar(
+                    select(func.coalesce(func.sum(Posting.amount_cents), 0))
+                    .join(Journal, Journal.id == Posting.journal_id)
+                    .join(Account, Account.id == Posting.account_id)
+                    .where(Account.owner_id != merchant, Account.kind == "available", Posting.amount_cents > 0,
+                           Journal.ref_type == ref_type,
+                           Journal.ref_id.in_(select(model.id).where(model.merchant_id == merchant)))))
+            actor = Actor(id=merchant, handle="", name="", role=None, zone="Asia/Shanghai")
+            assert dashboard._spend(uow, actor) == walked, merchant

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import heapq
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -264,20 +263,22 @@ def _income_since(uow: UnitOfWork, actor: Actor, since: datetime) -> int:
 def _spend(uow: UnitOfWork, actor: Actor) -> int:
     """What the merchant has paid out to creators: settlements, compensations and rulings.
 
-    One sum per kind of record, each walked from the merchant's own tasks or orders to their
-    journals (ix_journals_ref) and postings, so the cost follows the merchant's history, not
-    the size of the ledger (an OR of two IN lists made SQLite read every posting)."""
-    total = 0
-    for ref_type, model in (("task", LiveTask), ("order", CoopOrder)):
-        stmt = (select(func.coalesce(func.sum(Posting.amount_cents), 0))
-                .select_from(model)
-                .join(Journal, (Journal.ref_type == ref_type) & (Journal.ref_id == model.id))
-                .join(Posting, Posting.journal_id == Journal.id)
-                .join(Account, Account.id == Posting.account_id)
-                .where(model.merchant_id == actor.id, Account.owner_id != actor.id,
-                       Account.kind == AccountKind.AVAILABLE.value, Posting.amount_cents > 0))
-        total += int(uow.session.scalar(stmt) or 0)   # PostgreSQL sums bigint as numeric
-    return total
+    Read from the ledger's balances rather than by walking the merchant's history: a merchant's
+    money enters its accounts only as confirmed top-ups (external → available) and leaves them
+    only as payouts to creators (frozen → creator); holds, refunds and releases move it between
+    its own two accounts. So what has left is what came in minus what is still there — two
+    indexed lookups, where summing the payouts read every journal of the merchant's tasks and
+    orders (tens of thousands for a large merchant). tests/test_query_plans.py checks the two
+    agree for every merchant of a generated store.
+    """
+    from workbench.store.models import TopUp
+
+    came_in = uow.session.scalar(select(func.coalesce(func.sum(TopUp.amount_cents), 0)).where(
+        TopUp.merchant_id == actor.id, TopUp.status == "confirmed")) or 0
+    still_there = uow.session.scalar(select(func.coalesce(func.sum(Account.balance_cents), 0)).where(
+        Account.owner_id == actor.id,
+        Account.kind.in_([AccountKind.AVAILABLE.value, AccountKind.FROZEN.value]))) or 0
+    return int(came_in) - int(still_there)   # PostgreSQL sums bigint as numeric
 
 
 def _figures(uow: UnitOfWork, actor: Actor) -> list[Figure]:
@@ -391,22 +392,37 @@ def _creator_recommendations(uow: UnitOfWork, actor: Actor) -> list[Recommendati
         for cat, n in s.execute(select(Product.category, func.count()).where(
                 Product.merchant_id == actor.id).group_by(Product.category)):
             wanted[cat] = n
-    # The score mixes logarithms with a per-merchant doubling, which no index can order, so the
-    # eligible creators are scored from four plain columns (creators is the small table: one
-    # row per creator) and only the few shown are loaded and counted.
-    rows = s.execute(
-        select(Creator.user_id, Creator.avg_viewers, Creator.fans, Creator.categories)
-        .join(User, User.id == Creator.user_id)
-        .where(User.verified.is_(True), Creator.resting.is_(False),
-               Creator.level_v >= uow.rules.dashboard.top_creators_min_level_v))
-    keys = []
-    for user_id, viewers, fans, categories in rows:
-        # Reach counts most; a category the merchant sells doubles the weight.
-        score = math.log10(max(viewers, 1)) + 0.5 * math.log10(max(fans, 1))
-        if wanted and any(x in wanted for x in categories.split(",") if x):
-            score *= 2
-        keys.append((-score, user_id))
-    chosen = heapq.nsmallest(uow.rules.dashboard.recommendations, keys)
+    # Creators are read most-viewed first (ix_creators_viewers) and scored here; no creator after
+    # the current one can beat log10(its viewers) + 0.5·log10(the most fans anyone has) (doubled
+    # if the merchant sells anything), so the walk stops once that bound is below the last place
+    # on the list: a few dozen rows, where scoring every creator read them all.
+    limit = uow.rules.dashboard.recommendations
+    factor = 2 if wanted else 1
+    most_fans = math.log10(max(s.scalar(select(func.max(Creator.fans))) or 1, 1))
+    eligible = (select(Creator.user_id, Creator.avg_viewers, Creator.fans, Creator.categories)
+                .join(User, User.id == Creator.user_id)
+                .where(User.verified.is_(True), Creator.resting.is_(False),
+                       Creator.level_v >= uow.rules.dashboard.top_creators_min_level_v)
+                .order_by(Creator.avg_viewers.desc(), Creator.user_id))
+    batch, keys = 8 * limit, []
+    while True:
+        keys, seen, done = [], 0, False
+        for user_id, viewers, fans, categories in s.execute(eligible.limit(batch)):
+            seen += 1
+            reach = math.log10(max(viewers, 1))
+            if len(keys) >= limit and (reach + 0.5 * most_fans) * factor < -keys[limit - 1][0]:
+                done = True
+                break
+            # Reach counts most; a category the merchant sells doubles the weight.
+            score = reach + 0.5 * math.log10(max(fans, 1))
+            if wanted and any(x in wanted for x in categories.split(",") if x):
+                score *= 2
+            keys.append((-score, user_id))
+            keys.sort()
+        if done or seen < batch:
+            break
+        batch *= 8
+    chosen = keys[:limit]
     loaded = {c.user_id: c for c in s.scalars(select(Creator).where(Creator.user_id.in_([i for _k, i in chosen])))}
     scored = []
     for score, user_id in chosen:

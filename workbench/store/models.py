@@ -120,6 +120,12 @@ class Creator(Base):
     )
 
 
+# Recommended creators are read in order of viewers, stopping once no later one can score higher
+# (the fans bound comes from the largest fans figure).
+Index("ix_creators_viewers", Creator.avg_viewers.desc(), Creator.user_id)
+Index("ix_creators_fans", Creator.fans)
+
+
 class Agency(Base):
     """Agency (机构/MCN) or live base (直播基地) profile."""
 
@@ -195,6 +201,8 @@ class Posting(Base):
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
     amount_cents: Mapped[int] = mapped_column(BigInteger)
     journal: Mapped[Journal] = relationship(back_populates="postings")
+    # An account's movements (income this month, the fund account) read from the index alone.
+    __table_args__ = (Index("ix_postings_account_journal", "account_id", "journal_id", "amount_cents"),)
 
 
 class TopUp(Base):

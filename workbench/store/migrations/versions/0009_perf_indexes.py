@@ -22,6 +22,9 @@ INDEXES = (
     ('ix_live_tasks_merchant_state', 'live_tasks', ['merchant_id', 'status', 'sub_status']),
     ('ix_coop_orders_status_id', 'coop_orders', ['status', 'id']),
     ('ix_sales_agency_paid', 'sales', ['agency_id', 'paid_at']),
+    ('ix_creators_viewers', 'creators', [sa.text('avg_viewers DESC'), 'user_id']),
+    ('ix_creators_fans', 'creators', ['fans']),
+    ('ix_postings_account_journal', 'postings', ['account_id', 'journal_id', 'amount_cents']),
 )
 
 
