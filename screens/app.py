@@ -161,7 +161,7 @@ class WorkbenchApp(App):
             self.sub_title = f"{self.actor.name} · {self.actor.role.label if self.actor.role else ''}{bell}"
 
     def _toast_error(self, exc: DomainError) -> None:
-        self.notify(str(exc), severity="error", title=_("未完成"))
+        self.notify(str(exc), severity="error", title=_("未完成"), markup=False)   # it may echo what was typed
 
     def _store_changed(self) -> None:
         if not self.is_running:

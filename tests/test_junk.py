@@ -41,7 +41,9 @@ FIXED = [
     "2026-02-30 25:61", "0x10", "1_000", "１００.００", "¥100", "100元", "3.14159", "1,000,000",
     "2026-06-01", "2026-06-01T20:00", "20:00", "99:99", "-0", "+5", "5 ", "../../etc/passwd",
     "https://例子.测试/钩子", "ftp://x", "山味集", "m.shanwei", "wecom", "online", "bank",
+    "[/]", "[bold]x", "[@click=app.quit]q[/]", "$text", "\\",
 ]
+MARKUP = ["[/]", "[@click=app.quit]q[/]", "0\r0\x1b[31m"]   # always typed into every form field
 
 
 def junk_text() -> st.SearchStrategy[str]:
@@ -146,7 +148,9 @@ def fast_cli(monkeypatch, junk_store):
     monkeypatch.setenv("WORKBENCH_NOW", DEMO_NOW)
     monkeypatch.setenv("WORKBENCH_LANG", "zh")
     monkeypatch.delenv("WORKBENCH_DEBUG", raising=False)
+    DIGEST.clear()   # another test may have changed the shared store
     yield junk_store
+    DIGEST.clear()
     for w in opened.values():
         w.close()
 
@@ -179,6 +183,7 @@ def check_answer(argv: list[str], code: int, out: str, err: str, store: Path, be
         kind = "argparse"
     else:
         assert len(lines) == 1 and lines[0].startswith("workbench: "), (argv, err)
+        assert lines[0].isprintable() and len(lines[0]) < 1000, (argv, err)   # no terminal escapes, no 10k echo
         kind = "refused"
     assert store_digest(store) == before, f"a refused command wrote to the store: {argv!r}: {err}"
     return kind
@@ -245,7 +250,8 @@ def _junk_values(seed: int, n: int) -> list[str]:
     import random
 
     rng = random.Random(seed)
-    picks = rng.sample(FIXED, min(n, len(FIXED)))
+    picks = [*MARKUP, *rng.sample(FIXED, min(n, len(FIXED)))]
+    n += len(MARKUP)
     alphabet = "\x01\x1b\t\n 0123456789-.eE+¥%:中文🧧😀'\";--ＡΩ\u200b\u202e"
     while len(picks) < n:
         picks.append("".join(rng.choice(alphabet) for _ in range(rng.randint(1, 60))))
@@ -277,6 +283,8 @@ async def _submit_junk(pilot, store: Path, screen_type, field_id: str, junk: str
         tally["accepted"] += 1
         return False
     shown = [str(w.render()) for w in form_screen.query(".form-error.-shown, .form-general.-shown")]
+    if "[@click" in junk:   # typed markup is shown as typed, never rendered (a click would run it)
+        assert not any(s.endswith(": q") for s in shown), shown
     assert shown and all(s.startswith("✗") for s in shown), f"{field_id}={junk[:80]!r}: no message shown"
     assert "Traceback" not in " ".join(shown)
     assert store_digest(store) == before, f"{field_id}={junk[:80]!r} was refused but the store changed"

@@ -666,6 +666,13 @@ def _cmd_backup(args: argparse.Namespace) -> int:
     return 0
 
 
+def _printable(message: str, most: int = 500) -> str:
+    """A refusal echoes what was typed: control characters are shown escaped, so the message stays
+    one line and cannot steer the terminal, and a 10,000-character value is cut short."""
+    text = "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in message)
+    return text if len(text) <= most else text[:most] + "…"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     given = list(sys.argv[1:] if argv is None else argv)
     parser = _build_parser(only=given[0] if given and not given[0].startswith("-") else None)
@@ -694,9 +701,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_serve_ssh(args)
         return _cmd_action(args)
     except DomainError as exc:
-        print(f"workbench: {exc}", file=sys.stderr)
+        print(f"workbench: {_printable(str(exc))}", file=sys.stderr)
     except (ConfigError, StoreError, UsageError) as exc:
-        print(f"workbench: {exc}", file=sys.stderr)
+        print(f"workbench: {_printable(str(exc))}", file=sys.stderr)
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # a defect, not bad input: say so in one line, details on request

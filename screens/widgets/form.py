@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widget import Widget
@@ -76,7 +77,7 @@ class Form(Vertical):
         self.clear_errors()
         names = {s.name for s in self.specs}
         target = self.query_one(f"#error-{field}" if field in names else "#error-general", Static)
-        target.update(f"✗ {message}")
+        target.update(Text(f"✗ {message}"))   # plain text: the message may echo what was typed, "[/]" included
         target.add_class("-shown")
         if field in names:
             self.query_one(f"#field-{field}").focus()
