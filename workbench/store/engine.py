@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import time
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, text
@@ -99,21 +100,28 @@ def make_engine(url: str, *, create: bool = True) -> Engine:
     if backend == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
-    try:
-        with engine.connect() as conn:
-            if parsed.get_backend_name() == "sqlite":
-                # Cheap on any size: the header and the schema are read, not every page
-                # (quick_check took seconds on a large store; `workbench backup/restore` still run it).
-                # Never read the file with plain file I/O here: closing any descriptor of a SQLite
-                # file drops this process's POSIX locks on it, and another process may then delete
-                # the WAL under a live connection. SQLite itself says "file is not a database".
-                conn.execute(text("PRAGMA schema_version")).scalar()
-                conn.execute(text("SELECT count(*) FROM sqlite_master")).scalar()
-    except (DatabaseError, OperationalError) as exc:
-        engine.dispose()
-        orig = " ".join(str(getattr(exc, "orig", exc)).split())
-        raise StoreError(f"--db: {parsed.render_as_string(hide_password=True)} cannot be opened: {orig}") from None
-    return engine
+    give_up = time.monotonic() + 15
+    while True:
+        try:
+            with engine.connect() as conn:
+                if parsed.get_backend_name() == "sqlite":
+                    # Cheap on any size: the header and the schema are read, not every page
+                    # (quick_check took seconds on a large store; `workbench backup/restore` still run it).
+                    # Never read the file with plain file I/O here: closing any descriptor of a SQLite
+                    # file drops this process's POSIX locks on it, and another process may then delete
+                    # the WAL under a live connection. SQLite itself says "file is not a database".
+                    conn.execute(text("PRAGMA schema_version")).scalar()
+                    conn.execute(text("SELECT count(*) FROM sqlite_master")).scalar()
+            return engine
+        except (DatabaseError, OperationalError) as exc:
+            orig = " ".join(str(getattr(exc, "orig", exc)).split())
+            # A new file that other processes are creating at this instant can answer "locked"
+            # without waiting on the busy timeout (while it is being switched to WAL): look again.
+            if backend == "sqlite" and "locked" in orig and time.monotonic() < give_up:
+                time.sleep(0.1)
+                continue
+            engine.dispose()
+            raise StoreError(f"--db: {parsed.render_as_string(hide_password=True)} cannot be opened: {orig}") from None
 
 
 def checkpoint(engine: Engine) -> None:
