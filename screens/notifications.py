@@ -85,7 +85,7 @@ class NotificationsScreen(WorkScreen):
             return webhooks.update_prefs, webhooks.UpdatePrefs.parse(
                 bell=v["bell"] == "yes", quiet_start=v["quiet_start"], quiet_end=v["quiet_end"],
                 webhook_format="" if none else v["webhook_format"],
-                webhook_url="" if none else v["webhook_url"])
+                webhook_url="" if none else v["webhook_url"], version=p.version or None)
 
         self.app.push_screen(FormDialog(
             _("通知设置"), fields, make, submit=_("保存"),

@@ -467,3 +467,13 @@ def test_a_sped_up_demo_daemon_fires_on_time_in_store_time(demo_path):
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(20)
+
+
+def test_settings_saved_from_a_stale_screen_do_not_overwrite_a_newer_change(wb):
+    c = factories.creator(wb, "c.stale")
+    seen = wb.run(webhooks.update_prefs, c, webhooks.UpdatePrefs(bell=False))
+    wb.run(webhooks.update_prefs, c, webhooks.UpdatePrefs(quiet_start="22:00", version=seen.version))   # another session
+    with pytest.raises(DomainError) as err:
+        wb.run(webhooks.update_prefs, c, webhooks.UpdatePrefs(bell=True, version=seen.version))
+    assert "刷新" in err.value.message
+    assert wb.run(webhooks.get_prefs, c).bell is False

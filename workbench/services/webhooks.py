@@ -21,7 +21,8 @@ from workbench.domain.errors import DomainError
 from workbench.i18n import N_, _, speaking
 from workbench.services.base import Actor, Command, audit, read_only
 from workbench.store.models import DeliveryPrefs, Notification, User, WebhookDelivery
-from workbench.store.uow import UnitOfWork
+from workbench.store.claims import claim
+from workbench.store.uow import UnitOfWork, expect_version
 
 CLAIM = timedelta(seconds=60)   # a claimed push is not claimed again for this long
 # Where a push says the work is done, in words (the screens' own names).
@@ -38,6 +39,7 @@ class Prefs:
     quiet_end: str
     webhook_url: str
     webhook_format: str
+    version: int = 0
 
 
 DEFAULT = Prefs(bell=True, quiet_start="23:00", quiet_end="08:00", webhook_url="", webhook_format="")
@@ -52,7 +54,8 @@ def get_prefs(uow: UnitOfWork, actor: Actor) -> Prefs:
     row = _prefs_row(uow, actor.id) if actor.id is not None else None
     if row is None:
         return DEFAULT
-    return Prefs(row.bell, row.quiet_start, row.quiet_end, row.webhook_url or "", row.webhook_format or "")
+    return Prefs(row.bell, row.quiet_start, row.quiet_end, row.webhook_url or "", row.webhook_format or "",
+                 row.version)
 
 
 class UpdatePrefs(Command):
@@ -61,6 +64,7 @@ class UpdatePrefs(Command):
     quiet_end: str | None = None
     webhook_url: str | None = None      # "" removes the webhook
     webhook_format: str | None = None
+    version: int | None = None          # the version the person saw; a newer one is not overwritten
 
 
 def update_prefs(uow: UnitOfWork, actor: Actor, cmd: UpdatePrefs) -> Prefs:
@@ -68,6 +72,8 @@ def update_prefs(uow: UnitOfWork, actor: Actor, cmd: UpdatePrefs) -> Prefs:
     if actor.id is None:
         raise DomainError(_("系统没有通知设置"))
     row = _prefs_row(uow, actor.id)
+    if row is not None:
+        expect_version(row, cmd.version)
     if row is None:
         row = DeliveryPrefs(user_id=actor.id, bell=True, quiet_start="23:00", quiet_end="08:00",
                             updated_at=uow.now, version=1)
@@ -142,11 +148,11 @@ def _render(uow: UnitOfWork, note: Notification, lang: str | None) -> tuple[str,
 
 def claim_due(uow: UnitOfWork, limit: int = 100) -> list[Push]:
     """Claim pushes that are due (oldest first); each claim counts as an attempt."""
-    rows = list(uow.session.scalars(
-        select(WebhookDelivery).where(
-            WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at <= uow.now,
-            (WebhookDelivery.claimed_until.is_(None)) | (WebhookDelivery.claimed_until <= uow.now))
-        .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id).limit(limit)))
+    stmt = (select(WebhookDelivery).where(
+        WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at <= uow.now,
+        (WebhookDelivery.claimed_until.is_(None)) | (WebhookDelivery.claimed_until <= uow.now))
+        .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id).limit(limit))
+    rows = list(uow.session.scalars(claim(stmt, uow)))   # SKIP LOCKED on PostgreSQL
     pushes: list[Push] = []
     for row in rows:
         won = uow.session.execute(
