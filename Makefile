@@ -41,11 +41,14 @@ bench: $(TEST_STAMP)
 		echo "== $$b"; $(BIN)/python -m bench.$$(basename $$b .py) || status=1; \
 	done; exit $$status
 
-# The money state machine at length: 10,000 examples of 50 steps (make test runs 200);
-# `make soak SOAK=2000` runs that many instead.
+# The long runs: the money state machine at 10,000 examples of 50 steps (make test runs 200),
+# kill -9 over 10,000 operations (a fifth of that on PostgreSQL), 300 junk inputs per command.
+# `make soak SOAK=2000` runs that many examples and operations instead.
 SOAK ?= 10000
 soak: $(TEST_STAMP)
-	WORKBENCH_SOAK=$(SOAK) $(BIN)/python -m pytest tests/test_money_machine.py --hypothesis-show-statistics $(PYTEST_ARGS)
+	tools/system-packages.sh
+	WORKBENCH_SOAK=$(SOAK) $(BIN)/python -m pytest tests/test_money_machine.py tests/test_crash.py tests/test_junk.py \
+		-s --hypothesis-show-statistics $(PYTEST_ARGS)
 
 catalogs: $(TEST_STAMP)
 	$(BIN)/python tools/catalog.py
