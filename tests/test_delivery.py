@@ -463,7 +463,7 @@ def test_a_sped_up_demo_daemon_fires_on_time_in_store_time(demo_path):
         wb.close()
         [(fire_at, late)] = rows
         assert fire_at == parse_instant("2026-06-03T10:00:00+08:00")
-        assert late < 15 * 60            # a quarter of a second of wall time, at 3600x
+        assert late < 60 * 60            # within a second of wall time at 3600x (the sweep would be 60 h late)
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(20)
