@@ -44,3 +44,19 @@ def product(wb: Workbench, owner: Actor, name: str = "面霜", category: str = "
                   commission_rate="0.20", experience_score="4.8", recommend_index=50)
     values.update(extra)
     return wb.run(products.add_product, owner, products.AddProduct.parse(**values))
+
+
+def shipped_order(wb: Workbench, m: Actor, c: Actor, *, tracking: str = "SF1", quote: str = "800",
+                  product_name: str = "面霜") -> int:
+    """A Flow A order as far as the sample shipped: its 5-day schedule window has started."""
+    from workbench.services import orders, selection
+
+    p = product(wb, m, name=product_name)
+    item = wb.run(selection.submit_to_pool, m, selection.SubmitToPool.parse(
+        product_id=p.id, creator_id=c.id, daily_price="99", live_price="79", commission_rate="20%"))
+    wb.run(selection.publish_quote, c, selection.PublishQuote.parse(quote=quote))
+    oid = wb.run(orders.invite, c, orders.Invite(item_ids=[item]))
+    wb.run(orders.pay, m, orders.OrderRef(order_id=oid))
+    wb.run(orders.accept, c, orders.OrderRef(order_id=oid))
+    wb.run(orders.ship_sample, m, orders.ShipSample(order_id=oid, tracking=tracking))
+    return oid

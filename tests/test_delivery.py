@@ -13,7 +13,6 @@ import threading
 import time
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -25,7 +24,7 @@ from workbench.clock import FastClock, parse_instant
 from workbench.domain import delivery
 from workbench.domain.errors import DomainError
 from workbench.scheduler import Firing
-from workbench.services import calendar, orders, reminders, selection, tasks, webhooks
+from workbench.services import calendar, reminders, tasks, webhooks
 from workbench.services.base import SYSTEM
 from workbench.store.models import AuditEntry, Notification, Reminder, WebhookDelivery
 
@@ -188,15 +187,7 @@ def test_a_failing_webhook_retries_with_back_off_and_never_holds_up_the_others(w
 def shipped_order_for(wb, suffix: str):
     m = factories.merchant(wb, f"m.s{suffix}", balance="5000")
     c = factories.creator(wb, f"c.s{suffix}")
-    p = factories.product(wb, m)
-    item = wb.run(selection.submit_to_pool, m, selection.SubmitToPool.parse(
-        product_id=p.id, creator_id=c.id, daily_price="99", live_price="79", commission_rate="20%"))
-    wb.run(selection.publish_quote, c, selection.PublishQuote.parse(quote="800"))
-    oid = wb.run(orders.invite, c, orders.Invite(item_ids=[item]))
-    wb.run(orders.pay, m, orders.OrderRef(order_id=oid))
-    wb.run(orders.accept, c, orders.OrderRef(order_id=oid))
-    wb.run(orders.ship_sample, m, orders.ShipSample(order_id=oid, tracking="SF9"))
-    return m, c, oid
+    return m, c, factories.shipped_order(wb, m, c, tracking="SF9")
 
 
 def test_a_webhook_that_never_recovers_is_given_up_but_the_inbox_has_the_reminder(wb, receiver):
@@ -295,15 +286,7 @@ def many_orders(wb, n: int, spread_hours: int = 1):
     out = []
     for i in range(n):
         c = factories.creator(wb, f"c.many{i}")
-        p = factories.product(wb, m, name=f"商品{i}")
-        item = wb.run(selection.submit_to_pool, m, selection.SubmitToPool.parse(
-            product_id=p.id, creator_id=c.id, daily_price="99", live_price="79", commission_rate="20%"))
-        wb.run(selection.publish_quote, c, selection.PublishQuote.parse(quote="800"))
-        oid = wb.run(orders.invite, c, orders.Invite(item_ids=[item]))
-        wb.run(orders.pay, m, orders.OrderRef(order_id=oid))
-        wb.run(orders.accept, c, orders.OrderRef(order_id=oid))
-        wb.run(orders.ship_sample, m, orders.ShipSample(order_id=oid, tracking=f"SF{i}"))
-        out.append(oid)
+        out.append(factories.shipped_order(wb, m, c, tracking=f"SF{i}", product_name=f"商品{i}"))
         wb.clock.advance(hours=spread_hours)
     return m, out
 

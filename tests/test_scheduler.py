@@ -17,8 +17,7 @@ from sqlalchemy import func, select
 from tests import factories
 from tests.conftest import DEMO_NOW, open_store, open_url
 from workbench.scheduler import Firing
-from workbench.services import notifications, orders, reminders, selection
-from workbench.services.base import SYSTEM
+from workbench.services import notifications, reminders, selection
 from workbench.store.models import Reminder
 
 pytestmark = pytest.mark.both_backends
@@ -27,15 +26,7 @@ pytestmark = pytest.mark.both_backends
 def shipped_order(wb):
     m = factories.merchant(wb, balance="5000")
     c = factories.creator(wb, "c.rem")
-    p = factories.product(wb, m)
-    item = wb.run(selection.submit_to_pool, m, selection.SubmitToPool.parse(
-        product_id=p.id, creator_id=c.id, daily_price="99", live_price="79", commission_rate="20%"))
-    wb.run(selection.publish_quote, c, selection.PublishQuote.parse(quote="800"))
-    oid = wb.run(orders.invite, c, orders.Invite(item_ids=[item]))
-    wb.run(orders.pay, m, orders.OrderRef(order_id=oid))
-    wb.run(orders.accept, c, orders.OrderRef(order_id=oid))
-    wb.run(orders.ship_sample, m, orders.ShipSample(order_id=oid, tracking="SF1"))
-    return m, c, oid
+    return m, c, factories.shipped_order(wb, m, c)
 
 
 def reminder_texts(wb, who) -> list[str]:
@@ -97,14 +88,7 @@ def test_three_processes_on_one_store_send_each_reminder_once(wb):
     for i in range(3):
         m = factories.merchant(wb, f"m.r{i}", balance="5000")
         c = factories.creator(wb, f"c.r{i}")
-        p = factories.product(wb, m)
-        item = wb.run(selection.submit_to_pool, m, selection.SubmitToPool.parse(
-            product_id=p.id, creator_id=c.id, daily_price="99", live_price="79", commission_rate="20%"))
-        wb.run(selection.publish_quote, c, selection.PublishQuote.parse(quote="800"))
-        oid = wb.run(orders.invite, c, orders.Invite(item_ids=[item]))
-        wb.run(orders.pay, m, orders.OrderRef(order_id=oid))
-        wb.run(orders.accept, c, orders.OrderRef(order_id=oid))
-        wb.run(orders.ship_sample, m, orders.ShipSample(order_id=oid, tracking=f"SF{i}"))
+        factories.shipped_order(wb, m, c, tracking=f"SF{i}")
     ctx = mp.get_context("spawn")
     barrier, out = ctx.Barrier(3), ctx.Queue()
     procs = [ctx.Process(target=_fire_in_process, args=(wb.settings.db_url, f"p{i}", barrier, out))

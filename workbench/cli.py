@@ -382,7 +382,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     from workbench.clock import FixedClock, clock_from
     from workbench.demo import is_demo_store, load_demo
     from workbench.services.users import list_users
-    from workbench.store.engine import checkpoint, sqlite_path
+    from workbench.store.engine import sqlite_path
 
     settings = _settings(args)
     anchor = clock_from(settings.now).now()
@@ -398,20 +398,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
                 raise UsageError(f"--db: {path} holds real data; choose another file with --db")
         finally:
             probe.close()
-    # Build beside the target and move it into place, so a failure leaves the old store intact.
-    building = path.with_name(path.name + ".building")
-    _remove_sqlite(building)
-    wb = bootstrap(settings.model_copy(update={"db_url": f"sqlite:///{building}"}), clock=FixedClock(anchor))
-    try:
-        counts = load_demo(wb, anchor)
-        checkpoint(wb.engine)
-    except BaseException:
-        wb.close()
-        _remove_sqlite(building)
-        raise
-    wb.close()
-    _remove_sqlite(path)
-    os.replace(building, path)
+    counts = _build_beside(path, settings, lambda wb: load_demo(wb, anchor), clock=FixedClock(anchor))
     print(f"demo store ready: {path} ({counts['users']} users, {counts['products']} products)")
     return 0
 
@@ -427,10 +414,9 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     """A synthetic store, built beside the target and moved into place when complete."""
     import time
 
-    from workbench.bootstrap import bootstrap
     from workbench.clock import parse_instant
     from workbench.generate import Sizes, generate
-    from workbench.store.engine import checkpoint, sqlite_path
+    from workbench.store.engine import sqlite_path
 
     sizes = Sizes(orders=_count_option(args, "orders", 0), tasks=_count_option(args, "tasks", 0),
                   creators=_count_option(args, "creators", 1), products=_count_option(args, "products", 1),
@@ -446,12 +432,25 @@ def _cmd_generate(args: argparse.Namespace) -> int:
         raise UsageError("--db: the generator builds a SQLite file")
     if path.exists() and not args.force:
         raise UsageError(f"--db: {path} already exists; add --force to replace it")
+    started = time.monotonic()
+    _build_beside(path, settings, lambda wb: generate(wb, sizes, seed, anchor or wb.clock.now(),
+                                                      progress=lambda line: print(line, flush=True)))
+    print(f"synthetic store ready: {path} ({path.stat().st_size / 2**20:,.0f} MiB, "
+          f"{time.monotonic() - started:.1f} s)")
+    return 0
+
+
+def _build_beside(path, settings, fill, clock=None):
+    """Build a new SQLite store beside `path` with `fill(wb)`, then move it into place: a failure
+    leaves whatever was at `path` intact. Returns what `fill` returned."""
+    from workbench.bootstrap import bootstrap
+    from workbench.store.engine import checkpoint
+
     building = path.with_name(path.name + ".building")
     _remove_sqlite(building)
-    started = time.monotonic()
-    wb = bootstrap(settings.model_copy(update={"db_url": f"sqlite:///{building}"}))
+    wb = bootstrap(settings.model_copy(update={"db_url": f"sqlite:///{building}"}), clock=clock)
     try:
-        generate(wb, sizes, seed, anchor or wb.clock.now(), progress=lambda line: print(line, flush=True))
+        result = fill(wb)
         checkpoint(wb.engine)
     except BaseException:
         wb.close()
@@ -460,9 +459,7 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     wb.close()
     _remove_sqlite(path)
     os.replace(building, path)
-    print(f"synthetic store ready: {path} ({path.stat().st_size / 2**20:,.0f} MiB, "
-          f"{time.monotonic() - started:.1f} s)")
-    return 0
+    return result
 
 
 def _remove_sqlite(path) -> None:
