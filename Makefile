@@ -31,7 +31,8 @@ demo: $(STAMP)
 test: $(TEST_STAMP)
 	$(BIN)/lint-imports
 	tools/system-packages.sh
-	$(BIN)/python -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n 2 --dist loadfile -m "not serial" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m serial $(PYTEST_ARGS)
 
 # Benchmarks: outside the tests, each prints its table and writes bench/results/<name>.json.
 BENCHES ?= $(wildcard bench/*_bench.py)

@@ -49,6 +49,8 @@ _pg_problem: list[str] = []
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "both_backends: run the module's store tests on SQLite and PostgreSQL")
+    config.addinivalue_line("markers", "serial: timing targets measured with the machine to themselves "
+                                       "(make test runs them after the parallel part)")
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

@@ -35,6 +35,9 @@ from workbench.services.base import SYSTEM
 
 ENV = {**os.environ, "WORKBENCH_NOW": DEMO_NOW, "WORKBENCH_LANG": "zh"}
 ENV.pop("WORKBENCH_DB", None)
+# Its figures (a screen within 2 s, twenty sessions at once) are timings: run with the machine
+# to itself, after the parallel part of make test.
+pytestmark = pytest.mark.serial
 USERS = ("m.shanwei", "c.xiaoyu", "s.lin")
 NAMES = {"m.shanwei": "山味集运营·陈晓"}
 CSI = re.compile(rb"\x1b\[[0-9;?<>=$]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(\x07|\x1b\\)|\x1b[()][A-Z0-9]")
