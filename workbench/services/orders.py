@@ -13,7 +13,7 @@ from workbench.domain.formatting import parse_local_minute
 from workbench.domain.ledger import AccountKind
 from workbench.domain.orders import (
     OrderStatus, Record, below_thresholds, check_allowed, check_schedule, deadlines,
-    latest_after_auto_confirm, latest_after_schedule, rate,
+    latest_after_schedule, rate,
 )
 from workbench.domain.roles import Role
 from workbench.i18n import _
@@ -362,33 +362,6 @@ def deliver(uow: UnitOfWork, actor: Actor, order: CoopOrder, shown: int, ordered
     notify(uow, order.merchant_id, "order_delivered_merchant", screen="orders", ref_id=order.id, order=order.id,
            amount=paid, shown=shown, ordered=ordered)
     return paid
-
-
-def apply_due(uow: UnitOfWork, actor: Actor, limit: int = 10_000) -> dict[str, int]:
-    """Auto-confirm orders whose window passed; mark overdue those past their latest delivery."""
-    fa = uow.rules.flow_a
-    confirmed = list(uow.session.scalars(select(CoopOrder).where(
-        CoopOrder.status == OrderStatus.SAMPLE_SHIPPED.value, CoopOrder.window_ends_at <= uow.now)
-        .order_by(CoopOrder.window_ends_at, CoopOrder.id).limit(limit)))
-    for order in confirmed:
-        latest = latest_after_auto_confirm(order.window_ends_at, fa.auto_confirm_delivery_days, order.cap_at)
-        _move(uow, order, "auto_confirm", OrderStatus.CONFIRMED, latest_delivery_at=latest)
-        reminders.deadline_set(uow, "latest_delivery", order.id, latest, order.creator_id)
-        audit(uow, actor, "order.auto_confirm", "order", order.id, latest=latest.isoformat())
-        for uid in (order.creator_id, order.merchant_id):
-            notify(uow, uid, "order_auto_confirmed", screen="orders", ref_id=order.id, order=order.id)
-    overdue = list(uow.session.scalars(select(CoopOrder).where(
-        CoopOrder.status.in_([OrderStatus.SCHEDULED.value, OrderStatus.CONFIRMED.value]),
-        CoopOrder.latest_delivery_at <= uow.now).order_by(CoopOrder.latest_delivery_at, CoopOrder.id).limit(limit)))
-    for order in overdue:
-        _move(uow, order, "overdue", OrderStatus.OVERDUE, closed_at=uow.now)
-        _settle(uow, actor, order, 0, "order_refund")
-        audit(uow, actor, "order.overdue", "order", order.id)
-        notify(uow, order.merchant_id, "order_overdue", screen="orders", ref_id=order.id, order=order.id,
-               amount=order.quote_cents)
-        notify(uow, order.creator_id, "order_overdue_creator", screen="orders", ref_id=order.id, order=order.id)
-    uow.commit()
-    return {"auto_confirmed": len(confirmed), "overdue": len(overdue)}
 
 
 def complain(uow: UnitOfWork, actor: Actor, cmd: Complain) -> int:

@@ -279,20 +279,3 @@ def cancel_task(uow: UnitOfWork, actor: Actor, cmd: CancelTask) -> CancelRule:
     return rule
 
 
-def time_out_due_tasks(uow: UnitOfWork, actor: Actor, limit: int = 10_000) -> int:
-    """Cancel pending tasks whose acceptance window has passed, with a full refund. Idempotent."""
-    hours = uow.rules.flow_b.acceptance_timeout_hours
-    cutoff = timeout_due(uow.now, -hours)
-    due = list(uow.session.scalars(
-        select(LiveTask).where(LiveTask.status == TaskStatus.PENDING.value, LiveTask.created_at <= cutoff)
-        .order_by(LiveTask.created_at, LiveTask.id).limit(limit)))
-    for task in due:
-        _move(uow, task, "time_out", TaskStatus.CANCELLED, TaskSub.TIMED_OUT, closed_at=uow.now,
-              cancel_reason=_("达人 {hours} 小时内未接单").format(hours=hours))
-        release(uow, actor, task, 0, "task_refund")
-        audit(uow, actor, "task.time_out", "task", task.id, amount=task.amount_cents)
-        notify(uow, task.merchant_id, "task_timed_out", screen="tasks", ref_id=task.id, task=task.id,
-               amount=task.amount_cents)
-    uow.commit()
-    return len(due)
-
