@@ -21,6 +21,19 @@ from workbench.services import creators
 from workbench.services.creators import CreatorCard
 
 
+def _count(text: str, field: str) -> int:
+    """A count typed into a filter: empty for none, else a whole number of at most 12 digits."""
+    try:
+        value = int(text) if text.isdigit() and len(text) <= 12 else -1
+    except ValueError:   # a digit int() does not take, such as "²"
+        value = -1
+    if not text:
+        return 0
+    if value < 0:
+        raise DomainError(_("请输入不超过 12 位的整数"), field=field)
+    return value
+
+
 class CreatorSquareScreen(WorkScreen):
     CSS_PATH = "creator_square.tcss"
     BINDINGS = [
@@ -68,8 +81,8 @@ class CreatorSquareScreen(WorkScreen):
         return creators.CreatorQuery.parse(
             text=self.query_one("#text", Input).value,
             category=category if isinstance(category, str) else None,
-            min_fans=int(fans) if fans.isdigit() else 0,
-            min_viewers=int(viewers) if viewers.isdigit() else 0,
+            min_fans=_count(fans, "min_fans"),
+            min_viewers=_count(viewers, "min_viewers"),
             min_level=int(level) if isinstance(level, str) else 0,
             max_quote=self.query_one("#max_quote", Input).value.strip() or None,
             sort=self.query_one("#sort", Select).value)
@@ -84,7 +97,7 @@ class CreatorSquareScreen(WorkScreen):
     def show(self, result: list[CreatorCard] | DomainError) -> None:
         panel = self.query_one("#square-panel")
         if isinstance(result, DomainError):
-            panel.border_subtitle = f"✗ {result}"
+            panel.border_subtitle = Text(f"✗ {result}")   # plain text: it may echo what was typed
             return
         panel.border_subtitle = _("Enter 主页 · o 下单 · / 搜索")
         self.cards = result

@@ -88,8 +88,8 @@ class OrderDetailScreen(WorkScreen):
                 reason=d.close_reason, tracking=d.return_tracking)))
         if d.complaint:
             rows.append((_("投诉"), Text(d.complaint, style="magenta")))
-        for label, value in rows:
-            grid.add_row(label, value)
+        for label, value in rows:   # plain text: contacts, reasons and tracking numbers are typed by people
+            grid.add_row(label, Text(value) if isinstance(value, str) else value)
         self.query_one("#terms", Static).update(grid)
         shown = {True: _("已讲解"), False: _("未讲解"), None: ""}
         self.query_one("#products", Static).update(

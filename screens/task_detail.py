@@ -91,8 +91,8 @@ class TaskDetailScreen(WorkScreen):
             rows.append((_("取消原因"), d.cancel_reason))
         if d.dispute:
             rows.append((_("争议"), Text(d.dispute, style="magenta")))
-        for label, value in rows:
-            grid.add_row(label, value)
+        for label, value in rows:   # plain text: contacts, reasons and tracking numbers are typed by people
+            grid.add_row(label, Text(value) if isinstance(value, str) else value)
         self.query_one("#terms", Static).update(grid)
         self.query_one("#products", Static).update(
             "\n".join(f"#{pid}  {name}  ({cat})" for pid, name, cat in d.products) or "—")

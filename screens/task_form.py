@@ -112,7 +112,8 @@ class TaskFormScreen(WorkScreen):
         grid.add_row(_("可用余额"), format_money(self.data.available_cents))
         if amount is not None and amount > self.data.available_cents:
             grid.add_row(_("还差"), Text(format_money(amount - self.data.available_cents), style="bold red"))
-        grid.add_row(_("任务账户"), self.data.task_account or Text(_("未绑定"), style="bold yellow"))
+        account = self.data.task_account   # typed when it was bound: plain text, never markup
+        grid.add_row(_("任务账户"), Text(account) if account else Text(_("未绑定"), style="bold yellow"))
         self.query_one("#summary", Static).update(grid)
         self.query_one("#rule-note", Static).update(_(
             "发布即冻结 报价 × 小时; 达人 {h} 小时内未接单自动取消并全额退款。").format(

@@ -29,7 +29,8 @@ def fill_table(table: DataTable, headers: Sequence[str], rows: Sequence[Sequence
     for header, width in zip(headers, widths):
         table.add_column(header, width=width)
     for i, row in enumerate(rows):
-        table.add_row(*row, key=keys[i] if keys else None)
+        # plain text: a cell may hold what someone typed, "[/]" included, never markup to parse
+        table.add_row(*(Text(c, end="") if isinstance(c, str) else c for c in row), key=keys[i] if keys else None)
     if rows:
         table.move_cursor(row=min(max(cursor, 0), len(rows) - 1))
     table.refresh(layout=True)
