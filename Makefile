@@ -48,7 +48,7 @@ bench: $(TEST_STAMP)
 SOAK ?= 10000
 soak: $(TEST_STAMP)
 	tools/system-packages.sh
-	WORKBENCH_SOAK=$(SOAK) $(BIN)/python -m pytest tests/test_money_machine.py tests/test_crash.py tests/test_junk.py \
+	WORKBENCH_SOAK=$(SOAK) $(BIN)/python -m pytest tests/test_money_machine.py tests/test_crash.py tests/test_junk.py tests/test_junk_forms.py \
 		-s --hypothesis-show-statistics $(PYTEST_ARGS)
 
 catalogs: $(TEST_STAMP)
