@@ -56,21 +56,13 @@ def _party(actor: Actor, kind: Kind, agency_creators: list[int]) -> list[ColumnE
     return None
 
 
-def _names(uow: UnitOfWork, model, ids: set[int]) -> dict[int, str]:
+def _counterparts(uow: UnitOfWork, actor: Actor, model, ids: set[int]) -> dict[int, str]:
+    """The other side of each record, as this actor sees it (a stock plan: its creator)."""
     if not ids:
         return {}
     if model is StockPlan:
-        rows = uow.session.execute(select(StockPlan.id, Creator.nickname)
-                                   .join(Creator, Creator.user_id == StockPlan.creator_id).where(StockPlan.id.in_(ids)))
-        return dict(rows.all())
-    return {}
-
-
-def _counterparts(uow: UnitOfWork, actor: Actor, model, ids: set[int]) -> dict[int, str]:
-    """The other side of each cooperation, as this actor sees it."""
-    if not ids or model is StockPlan:
-        return _names(uow, model, ids)
-    if actor.role is Role.MERCHANT:
+        stmt = select(StockPlan.id, Creator.nickname).join(Creator, Creator.user_id == StockPlan.creator_id)
+    elif actor.role is Role.MERCHANT:
         stmt = select(model.id, Creator.nickname).join(Creator, Creator.user_id == model.creator_id)
     elif actor.role is Role.CREATOR:
         stmt = select(model.id, Merchant.company).join(Merchant, Merchant.user_id == model.merchant_id)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from workbench.domain.ledger import AccountKind, check_balanced, check_covers
 from workbench.services.base import Actor
@@ -50,3 +50,54 @@ def transfer(uow: UnitOfWork, actor: Actor, kind: str, source: Account, target: 
              cents: int, *, memo: str = "", ref: tuple[str, int] | None = None) -> Journal:
     """Move `cents` from one account to another as one balanced entry."""
     return post(uow, actor, kind, [(source, -cents), (target, cents)], memo=memo, ref=ref)
+
+
+Leg = tuple[tuple[int, AccountKind], int]
+
+
+def post_many(uow: UnitOfWork, actor: Actor, kind: str, entries: list[tuple[tuple[str, int], list[Leg]]]) -> None:
+    """One balanced journal per entry, as `post` writes it, with every shortfall refused
+    before anything is written; balances move by one UPDATE per account."""
+    if not entries:
+        return
+    owners = {owner for _ref, legs in entries for (owner, _kind), _c in legs}
+    accounts = {(a.owner_id, a.kind): a for a in uow.session.execute(
+        select(Account.id, Account.owner_id, Account.kind, Account.balance_cents)
+        .where(Account.owner_id.in_(owners))).all()}
+    ids: dict[tuple[int, AccountKind], int] = {}
+    balances: dict[int, int] = {}
+    delta: dict[int, int] = {}
+    for _ref, legs in entries:
+        check_balanced(cents for _key, cents in legs)
+        for key, cents in legs:
+            if key not in ids:
+                found = accounts.get((key[0], key[1].value))
+                if found is None:   # opened on first use, as ledger.account does
+                    acc = account(uow, key[0], key[1])
+                    found = acc
+                ids[key] = found.id
+                balances.setdefault(found.id, found.balance_cents)
+            acc_id = ids[key]
+            check_covers(key[1].value, balances[acc_id], cents)
+            balances[acc_id] += cents
+            delta[acc_id] = delta.get(acc_id, 0) + cents
+    # Each record has one journal in a batch, so the ids come back matched by the record they
+    # name (asking for them in insertion order would make SQLite insert one row at a time).
+    journal_of = {ref_id: jid for jid, ref_id in uow.session.execute(
+        Journal.__table__.insert().returning(Journal.__table__.c.id, Journal.__table__.c.ref_id),
+        [{"at": uow.now, "kind": kind, "memo": "", "actor_id": actor.id, "ref_type": ref[0], "ref_id": ref[1]}
+         for ref, _legs in entries])}
+    if len(journal_of) != len(entries):
+        raise ValueError("a batch of journals must name each record once")
+    uow.session.execute(Posting.__table__.insert(), [
+        {"journal_id": journal_of[ref[1]], "account_id": ids[key], "amount_cents": cents}
+        for ref, legs in entries for key, cents in legs])
+    table = Account.__table__
+    uow.session.execute(table.update().where(table.c.id == bindparam("aid"))
+                        .values(balance_cents=table.c.balance_cents + bindparam("change")),
+                        [{"aid": aid, "change": change} for aid, change in delta.items() if change])
+    # Accounts the session already holds must not keep their old balances.
+    for aid in delta:
+        held = uow.session.identity_map.get(uow.session.identity_key(Account, aid))
+        if held is not None:
+            uow.session.expire(held, ["balance_cents"])

@@ -110,6 +110,15 @@ def update_prefs(uow: UnitOfWork, actor: Actor, cmd: UpdatePrefs) -> Prefs:
 
 # ---- the outbox ---------------------------------------------------------------------------------
 
+def pushed_users(uow: UnitOfWork, user_ids: set[int]) -> set[int]:
+    """Which of these users have a team-chat webhook (their notifications go through `enqueue`)."""
+    if not user_ids:
+        return set()
+    return set(uow.session.scalars(select(DeliveryPrefs.user_id).where(
+        DeliveryPrefs.user_id.in_(user_ids), DeliveryPrefs.webhook_url.is_not(None),
+        DeliveryPrefs.webhook_format.is_not(None))))
+
+
 def enqueue(uow: UnitOfWork, note: Notification, urgent: bool = False) -> None:
     """Queue a push of `note` if its user has a webhook; quiet hours hold it unless urgent."""
     prefs = _prefs_row(uow, note.user_id)
