@@ -260,6 +260,7 @@ class Notification(Base):
     screen: Mapped[str | None] = mapped_column(String(64))
     ref_id: Mapped[int | None] = mapped_column(Integer)
     read_at: Mapped[datetime | None]
+    hidden_at: Mapped[datetime | None]   # hidden from the inbox by its reader (undoable, never deleted)
     __table_args__ = (Index("ix_notifications_user_read", "user_id", "read_at"),)
 
 
@@ -710,3 +711,87 @@ class SshKey(Base):
     public_key: Mapped[str] = mapped_column(Text)                        # "ssh-ed25519 AAAA…"
     comment: Mapped[str] = mapped_column(String(200), default="")
     added_at: Mapped[datetime]
+
+
+# ---- the daily tool: list preferences, saved views, sample reports, ratings -----------------------
+
+class ListPrefs(Base):
+    """The filter and sort a user last used on one list (列表偏好), restored when the list opens again.
+
+    Kept in the store rather than a local file so they follow the user over SSH.
+    """
+
+    __tablename__ = "list_prefs"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    list_key: Mapped[str] = mapped_column(String(32), primary_key=True)   # orders, tasks, products, ...
+    filters: Mapped[str] = mapped_column(Text, default="{}")              # JSON object of field -> value
+    sort: Mapped[str] = mapped_column(String(40), default="")
+    updated_at: Mapped[datetime]
+
+
+class SavedView(Base):
+    """A named filter + sort on one list (保存的视图); at most one is a user's default per list."""
+
+    __tablename__ = "saved_views"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    list_key: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(40))
+    filters: Mapped[str] = mapped_column(Text, default="{}")
+    sort: Mapped[str] = mapped_column(String(40), default="")
+    is_default: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version}   # every change bumps it; see store.uow.expect_version
+    __table_args__ = (
+        UniqueConstraint("user_id", "list_key", "name", name="uq_saved_views_user_list_name"),
+    )
+
+
+class SampleReport(Base):
+    """A creator's report of a sample problem (样品问题) on an order; support upholds or dismisses it.
+
+    Upheld reports count against the merchant's record (seed 001: fake or damaged samples).
+    """
+
+    __tablename__ = "sample_reports"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("coop_orders.id"), unique=True)
+    creator_id: Mapped[int] = mapped_column(ForeignKey("creators.user_id"))
+    merchant_id: Mapped[int] = mapped_column(ForeignKey("merchants.user_id"))
+    reason: Mapped[str] = mapped_column(String(16))
+    detail: Mapped[str] = mapped_column(String(300), default="")
+    filed_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    ruled_at: Mapped[datetime | None]
+    ruled_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    ruling: Mapped[str] = mapped_column(String(300), default="")
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version}   # every change bumps it; see store.uow.expect_version
+    __table_args__ = (
+        CheckConstraint("reason IN ('fake','damaged','wrong','missing','other')", name="reason"),
+        CheckConstraint("status IN ('open','upheld','dismissed')", name="status"),
+        Index("ix_sample_reports_status", "status", "filed_at"),
+        Index("ix_sample_reports_merchant", "merchant_id", "status"),
+    )
+
+
+class Rating(Base):
+    """One side's rating of the other after a finished cooperation (评价): 1-5 with a comment."""
+
+    __tablename__ = "ratings"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject: Mapped[str] = mapped_column(String(8))       # 'order' (Flow A) or 'task' (Flow B)
+    subject_id: Mapped[int] = mapped_column(Integer)
+    rater_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    ratee_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    score: Mapped[int] = mapped_column(Integer)
+    comment: Mapped[str] = mapped_column(String(300), default="")
+    rated_at: Mapped[datetime]
+    __table_args__ = (
+        CheckConstraint("subject IN ('order','task')", name="subject"),
+        CheckConstraint("score BETWEEN 1 AND 5", name="score"),
+        UniqueConstraint("subject", "subject_id", "rater_id", name="uq_ratings_subject_rater"),
+        Index("ix_ratings_ratee", "ratee_id", "rated_at"),
+    )
