@@ -80,6 +80,11 @@ class DashboardRules(_Section):
     top_creators_min_level_v: Annotated[int, Field(ge=0, le=7)]
 
 
+class ReportRules(_Section):
+    attribution_days: Annotated[int, Field(gt=0, le=90)]
+    live_grace_minutes: Annotated[int, Field(ge=0, le=24 * 60)]
+
+
 class Rules(_Section):
     """Every number of the domain (DOMAIN.md), from `data/rules.toml`."""
 
@@ -91,6 +96,7 @@ class Rules(_Section):
     admission: AdmissionRules
     reminders: ReminderRules
     dashboard: DashboardRules
+    reports: ReportRules
 
 
 
