@@ -84,6 +84,11 @@ ACTIONS: list[Action] = [
     Action("complaints", "list", "orders:complaints", help="open complaints"),
     Action("complaints", "rule", "orders:rule_complaint", "orders:RuleComplaint", help="uphold or dismiss"),
     Action("record", "show", "orders:cooperation_record", help="your cooperation record"),
+    Action("record", "reputation", "reputation:my_reputation", help="your reputation figures with their definitions"),
+    Action("merchants", "show", "reputation:merchant_profile", "int:merchant_id", help="a merchant's profile and record"),
+    Action("samples", "report", "reputation:report_sample", "reputation:ReportSample", help="report a problem with an order's sample"),
+    Action("samples", "list", "reputation:sample_reports", "reputation:SampleQuery", help="sample problem reports (support: the queue)"),
+    Action("samples", "rule", "reputation:rule_sample", "reputation:RuleSample", help="uphold or dismiss a sample report"),
     Action("plans", "submit", "stock:submit_plan", "stock:SubmitPlan", help="submit a stock plan"),
     Action("plans", "revoke", "stock:revoke_plan", "stock:PlanRef", help="revoke before review"),
     Action("plans", "review", "stock:review_plan", "stock:ReviewPlan", help="approve or reject"),
@@ -124,6 +129,12 @@ ACTIONS: list[Action] = [
     Action("products", "add", "products:add_product", "products:AddProduct", help="list a product in your store"),
     Action("products", "list", "products:my_products", help="your products"),
     Action("help", "search", "help:search_help", "help:HelpQuery", help="search the help centre for your role"),
+    Action("views", "list", "views:list_views", "views:ViewQuery", help="your saved views (of one list with --list)"),
+    Action("views", "open", "views:open_list", "views:ListKey", help="what a list opens with: the default view, else the last-used filter and sort"),
+    Action("views", "save", "views:save_view", "views:SaveView", help="save a filter and sort as a named view (--filters status=paid ...)"),
+    Action("views", "rename", "views:rename_view", "views:RenameView", help="rename a view"),
+    Action("views", "delete", "views:delete_view", "views:ViewRef", help="delete a view"),
+    Action("views", "default", "views:set_default_view", "views:SetDefault", help="open the list with this view (no --name: with the last-used filters)"),
 ]
 
 
@@ -154,7 +165,8 @@ def _add_model_options(parser: argparse.ArgumentParser, model: Any) -> None:
             kwargs["required"] = True
         else:
             kwargs["default"] = argparse.SUPPRESS
-        parser.add_argument(_option(name), **kwargs)
+        # The saved views' list is named `--list` on the command line, as people say it.
+        parser.add_argument(_option(name), *(["--list"] if name == "list_key" else []), **kwargs)
 
 
 def _speed(text: str) -> float:

@@ -85,6 +85,27 @@ class ReportRules(_Section):
     live_grace_minutes: Annotated[int, Field(ge=0, le=24 * 60)]
 
 
+class ReputationRules(_Section):
+    """Two-sided reputation (信誉): the merchant's windows and how the record weighs in recommendations."""
+
+    response_hours: Annotated[int, Field(gt=0, le=24 * 60)] = 72
+    payment_hours: Annotated[int, Field(gt=0, le=24 * 60)] = 72
+    min_cases: Annotated[int, Field(ge=0)] = 3
+    stake: Rate = Decimal("0.30")
+    weight_response: Rate = Decimal("0.4")
+    weight_samples: Rate = Decimal("0.3")
+    weight_payment: Rate = Decimal("0.1")
+    weight_rating: Rate = Decimal("0.2")
+
+    @field_validator("weight_rating")
+    @classmethod
+    def _some_weight(cls, v: Decimal, info) -> Decimal:
+        d = info.data
+        if v + d.get("weight_response", 0) + d.get("weight_samples", 0) + d.get("weight_payment", 0) <= 0:
+            raise ValueError("at least one weight must be above 0")
+        return v
+
+
 class Rules(_Section):
     """Every number of the domain (DOMAIN.md), from `data/rules.toml`."""
 
@@ -96,6 +117,7 @@ class Rules(_Section):
     admission: AdmissionRules
     reminders: ReminderRules
     dashboard: DashboardRules
+    reputation: ReputationRules = ReputationRules()
     reports: ReportRules
 
 

@@ -14,6 +14,7 @@ from workbench.clock import FixedClock
 from workbench.config import ConfigError
 from workbench.paths import data_dir
 from workbench.services import agency, disputes, fees, funds, orders, products, selection, stock, tasks, transitions, users
+from workbench.services import reputation
 from workbench.services.base import SYSTEM, Actor, audit, notify
 from workbench.store.models import AuditEntry, Shop, User
 from workbench.store.uow import UnitOfWork
@@ -172,6 +173,17 @@ def _flow_a(wb: Workbench, actors: dict[str, Actor], anchor: datetime, events: l
             wb.run(agency.base_sign_in, actors[e["creator"]], agency.SignInCmd(token=token))
         elif do == "tick":
             wb.run(transitions.apply_due, SYSTEM)
+        elif do in ("sample_report", "sample_rule"):
+            oid = keys[e["order"]]
+            if do == "sample_report":
+                with wb.uow(read_only=True) as uow:
+                    creator = next(a for a in actors.values() if a.id == uow.session.get(CoopOrder, oid).creator_id)
+                wb.run(reputation.report_sample, creator, reputation.ReportSample.parse(
+                    order_id=oid, reason=e["reason"], detail=e["detail"]))
+            else:
+                report = wb.run(reputation.sample_report_for_order, actors[e["who"]], oid)
+                wb.run(reputation.rule_sample, actors[e["who"]], reputation.RuleSample.parse(
+                    report_id=report.id, upheld=e["upheld"], ruling=e["ruling"]))
         else:
             raise ValueError(f"unknown demo event {do!r}")
 
@@ -245,7 +257,8 @@ def _load_demo(wb: Workbench, anchor: datetime) -> dict[str, int]:
             clock.advance(hours=3)
             wb.run(funds.decide_top_up, actors[decider], funds.DecideTopUp.parse(
                 top_up_id=view.id, approve="confirm_by" in e, note=e.get("note", "")))
-    _flow_a(wb, actors, anchor, _read("flow_a.toml").get("a", []) + _read("agency.toml").get("a", []))
+    _flow_a(wb, actors, anchor, _read("flow_a.toml").get("a", []) + _read("agency.toml").get("a", [])
+            + _read("reputation.toml").get("a", []))
     clock.at = anchor
     wb.run(transitions.apply_due, SYSTEM)
     wb.run(_mark)

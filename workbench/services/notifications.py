@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
+from pydantic import Field
 from sqlalchemy import func, select, update
 
 from workbench.domain.errors import NotFound
@@ -46,6 +47,9 @@ def _templates() -> dict[str, str]:
         "order_overdue": _("订单 #{order} 已逾期, {amount} 已退回; 可以发起投诉"),
         "order_overdue_creator": _("订单 #{order} 已逾期, 计入您的合作数据"),
         "complaint_ruled": _("订单 #{order} 的投诉已处理 ({outcome}): {ruling}"),
+        "sample_reported": _("{creator} 报告了订单 #{order} 的样品问题: {detail}; 等待平台处理"),
+        "sample_upheld": _("订单 #{order} 的样品问题经平台认定成立, 计入商家信誉: {ruling}"),
+        "sample_dismissed": _("订单 #{order} 的样品问题经平台认定不成立: {ruling}"),
         "plan_approved": _("备货单 #{plan} 审核通过"),
         "reminder_schedule_window": _("提醒: 订单 #{ref} 须在 {deadline} 前排期或关闭 (还剩约 {hours} 小时)"),
         "reminder_latest_delivery": _("提醒: 订单 #{ref} 最晚交付时间 {deadline} (还剩约 {hours} 小时), 请按时开播讲解"),
@@ -58,6 +62,8 @@ def _templates() -> dict[str, str]:
         "base_signed_in": _("{creator} 在基地签到"),
         "plan_rejected": _("备货单 #{plan} 被驳回: {reason}"),
         "webhook_test": _("测试消息: 工作台的 Webhook 推送已连通"),
+        "rating_received_order": _("{who} 对订单 #{ref} 给了您 {score} 星评价"),
+        "rating_received_task": _("{who} 对任务 #{ref} 给了您 {score} 星评价"),
     }
 
 
@@ -90,18 +96,66 @@ def render(kind: str, params_json: str) -> str:
 
 @read_only
 def unread_count(uow: UnitOfWork, actor: Actor) -> int:
+    """Unread notifications in the inbox; hidden ones do not count."""
     stmt = select(func.count()).select_from(Notification).where(
-        Notification.user_id == actor.id, Notification.read_at.is_(None))
+        Notification.user_id == actor.id, Notification.read_at.is_(None), Notification.hidden_at.is_(None))
     return uow.session.scalar(stmt) or 0
 
 
 @read_only
-def list_notifications(uow: UnitOfWork, actor: Actor, limit: int = 100) -> list[NotificationView]:
+def list_notifications(uow: UnitOfWork, actor: Actor, limit: int = 100, hidden: bool = False) -> list[NotificationView]:
+    """The inbox, newest first; with `hidden`, the notifications the reader hid instead."""
+    shown = Notification.hidden_at.is_not(None) if hidden else Notification.hidden_at.is_(None)
     rows = uow.session.scalars(
-        select(Notification).where(Notification.user_id == actor.id)
+        select(Notification).where(Notification.user_id == actor.id, shown)
         .order_by(Notification.at.desc(), Notification.id.desc()).limit(limit))
     return [NotificationView(n.id, n.at, n.kind, render(n.kind, n.params), n.screen, n.ref_id,
                              n.read_at is not None) for n in rows]
+
+
+@read_only
+def hidden_notifications(uow: UnitOfWork, actor: Actor) -> list[NotificationView]:
+    """The notifications the reader hid, newest first (to bring one back)."""
+    return list_notifications(uow, actor, hidden=True)
+
+
+class NoteIds(Command):
+    ids: list[int] = Field(min_length=1, description="notification ids")
+
+
+def _owned(uow: UnitOfWork, actor: Actor, ids: list[int]) -> list[Notification]:
+    """The actor's own notifications; someone else's id answers like a missing one."""
+    rows = {n.id: n for n in uow.session.scalars(select(Notification).where(
+        Notification.id.in_(ids), Notification.user_id == actor.id))}
+    missing = [i for i in ids if i not in rows]
+    if missing:
+        raise NotFound(_("没有这条通知: #{id}").format(id=missing[0]), field="ids")
+    return [rows[i] for i in dict.fromkeys(ids)]
+
+
+def hide(uow: UnitOfWork, actor: Actor, cmd: NoteIds) -> int:
+    """Hide notifications from the inbox and the unread count (隐藏); nothing is deleted, `unhide`
+    brings them back."""
+    notes = [n for n in _owned(uow, actor, cmd.ids) if n.hidden_at is None]
+    for n in notes:
+        n.hidden_at = uow.now
+    if notes:
+        audit(uow, actor, "notification.hide", "notification", notes[0].id if len(notes) == 1 else None,
+              ids=[n.id for n in notes])
+    uow.commit()
+    return len(notes)
+
+
+def unhide(uow: UnitOfWork, actor: Actor, cmd: NoteIds) -> int:
+    """Bring hidden notifications back to the inbox (the undo of `hide`, also later from the hidden list)."""
+    notes = [n for n in _owned(uow, actor, cmd.ids) if n.hidden_at is not None]
+    for n in notes:
+        n.hidden_at = None
+    if notes:
+        audit(uow, actor, "notification.unhide", "notification", notes[0].id if len(notes) == 1 else None,
+              ids=[n.id for n in notes])
+    uow.commit()
+    return len(notes)
 
 
 class MarkRead(Command):
