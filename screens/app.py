@@ -136,7 +136,6 @@ class WorkbenchApp(App):
 
     @work(thread=True, exclusive=True, group="poll", exit_on_error=False)
     def _poll_store(self) -> None:
-        from workbench.services import webhooks
         from workbench.services.notifications import news, store_version
 
         version = self.wb.run(store_version)
@@ -145,7 +144,11 @@ class WorkbenchApp(App):
         self._version = version
         if self.actor is not None:
             unread, newest, fresh = self.wb.run(news, self.actor, self._seen)
-            ring = bool(fresh) and self.wb.run(webhooks.get_prefs, self.actor).bell
+            ring = False
+            if fresh:   # the delivery settings (and with them urllib) only when something arrived
+                from workbench.services import webhooks
+
+                ring = self.wb.run(webhooks.get_prefs, self.actor).bell
             self.call_from_thread(self._show_news, unread, newest, fresh, ring)
 
     def _show_news(self, unread: int, newest: int, fresh: list, ring: bool = False) -> None:

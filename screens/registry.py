@@ -3,72 +3,50 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from importlib import import_module
 from typing import Any
 
 from textual.screen import Screen
 
 
-def _factories() -> dict[str, Callable[..., Screen]]:
-    from screens.creator_profile import CreatorProfileScreen
-    from screens.creator_square import CreatorSquareScreen
-    from screens.deadlines import DeadlinesScreen
-    from screens.disputes import DisputesScreen
-    from screens.funds import FundsScreen
-    from screens.help_centre import HelpCentreScreen
-    from screens.notifications import NotificationsScreen
-    from screens.task_detail import TaskDetailScreen
-    from screens.task_form import TaskFormScreen
-    from screens.tasks import TasksScreen
-    from screens.base_data import BaseDataScreen
-    from screens.base_page import BasePageScreen
-    from screens.base_pool import BasePoolScreen
-    from screens.binding_invites import BindingInvitesScreen
-    from screens.bindings import BindingsScreen
-    from screens.complaints import ComplaintsScreen
-    from screens.fee_calc import FeeCalcScreen
-    from screens.sign_in_qr import SignInQRScreen
-    from screens.exclusive_pool import ExclusivePoolScreen
-    from screens.income import IncomeScreen
-    from screens.intents import IntentsScreen
-    from screens.order_detail import OrderDetailScreen
-    from screens.orders import OrdersScreen
-    from screens.preselect import PreselectScreen
-    from screens.record import RecordScreen
-    from screens.stock_plan_form import StockPlanFormScreen
-    from screens.stock_plans import StockPlansScreen
-    from screens.stock_reviews import StockReviewsScreen
+# key -> "module:Class". Modules are imported when a screen is first opened, not at start-up:
+# importing all of them would load every service (and plotext, qrcode, urllib) before the first
+# paint. To add a screen, add its line here.
+SCREENS: dict[str, str] = {
+    "funds": "screens.funds:FundsScreen",
+    "notifications": "screens.notifications:NotificationsScreen",
+    "help": "screens.help_centre:HelpCentreScreen",
+    "creator_square": "screens.creator_square:CreatorSquareScreen",
+    "creator_profile": "screens.creator_profile:CreatorProfileScreen",
+    "task_form": "screens.task_form:TaskFormScreen",
+    "tasks": "screens.tasks:TasksScreen",
+    "task_detail": "screens.task_detail:TaskDetailScreen",
+    "disputes": "screens.disputes:DisputesScreen",
+    "preselect": "screens.preselect:PreselectScreen",
+    "exclusive_pool": "screens.exclusive_pool:ExclusivePoolScreen",
+    "intents": "screens.intents:IntentsScreen",
+    "orders": "screens.orders:OrdersScreen",
+    "order_detail": "screens.order_detail:OrderDetailScreen",
+    "stock_plans": "screens.stock_plans:StockPlansScreen",
+    "stock_plan_form": "screens.stock_plan_form:StockPlanFormScreen",
+    "stock_reviews": "screens.stock_reviews:StockReviewsScreen",
+    "complaints": "screens.complaints:ComplaintsScreen",
+    "income": "screens.income:IncomeScreen",
+    "record": "screens.record:RecordScreen",
+    "bindings": "screens.bindings:BindingsScreen",
+    "binding_invites": "screens.binding_invites:BindingInvitesScreen",
+    "base_pool": "screens.base_pool:BasePoolScreen",
+    "sign_in_qr": "screens.sign_in_qr:SignInQRScreen",
+    "base_data": "screens.base_data:BaseDataScreen",
+    "fee_calc": "screens.fee_calc:FeeCalcScreen",
+    "base_page": "screens.base_page:BasePageScreen",
+    "deadlines": "screens.deadlines:DeadlinesScreen",
+}
 
-    return {
-        "funds": FundsScreen,
-        "notifications": NotificationsScreen,
-        "help": HelpCentreScreen,
-        "creator_square": CreatorSquareScreen,
-        "creator_profile": CreatorProfileScreen,
-        "task_form": TaskFormScreen,
-        "tasks": TasksScreen,
-        "task_detail": TaskDetailScreen,
-        "disputes": DisputesScreen,
-        "preselect": PreselectScreen,
-        "exclusive_pool": ExclusivePoolScreen,
-        "intents": IntentsScreen,
-        "orders": OrdersScreen,
-        "order_detail": OrderDetailScreen,
-        "stock_plans": StockPlansScreen,
-        "stock_plan_form": StockPlanFormScreen,
-        "stock_reviews": StockReviewsScreen,
-        "complaints": ComplaintsScreen,
-        "income": IncomeScreen,
-        "record": RecordScreen,
-        "bindings": BindingsScreen,
-        "binding_invites": BindingInvitesScreen,
-        "base_pool": BasePoolScreen,
-        "sign_in_qr": SignInQRScreen,
-        "base_data": BaseDataScreen,
-        "fee_calc": FeeCalcScreen,
-        "base_page": BasePageScreen,
-        "deadlines": DeadlinesScreen,
-    }
 
+def _factory(key: str) -> Callable[..., Screen]:
+    module, _, name = SCREENS[key].partition(":")
+    return getattr(import_module(module), name)
 
 
 # Screens about one record: the keyword that names it, so a link with a bare id can open them.
@@ -81,11 +59,11 @@ def ref_kwargs(key: str, ref_id: int | None) -> dict[str, int]:
 
 
 def available() -> frozenset[str]:
-    return frozenset(_factories())
+    return frozenset(SCREENS)
 
 
 def make(key: str, **kwargs: Any) -> Screen:
-    return _factories()[key](**kwargs)
+    return _factory(key)(**kwargs)
 
 
 # Which roles each screen is for; a screen not listed here is for every role.
@@ -104,4 +82,4 @@ ROLES: dict[str, tuple[str, ...]] = {
 
 def available_for(role: str | None) -> frozenset[str]:
     """The screens a user of `role` can open (links to others are not shown)."""
-    return frozenset(k for k in _factories() if role in ROLES.get(k, (role,)))
+    return frozenset(k for k in SCREENS if role in ROLES.get(k, (role,)))
