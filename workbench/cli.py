@@ -118,6 +118,14 @@ ACTIONS: list[Action] = [
     Action("sales", "record", "fees:record_sale", "fees:RecordSale", help="record a simulated consumer order"),
     Action("sales", "list", "fees:sales", help="consumer orders with their fee split"),
     Action("fees", "calc", "fees:calculate_fee", "fees:FeeQuery", help="the fee calculator"),
+    Action("reports", "list", "reports:list_reports", "reports:ReportQuery",
+           help="post-campaign reports of finished cooperations, newest first (--after KIND:ID for the next page)"),
+    Action("reports", "show", "reports:report", "reports:ReportRef", help="one report: KIND (order or task) and ID"),
+    Action("reports", "export", "reports:export_reports", "reports:ExportQuery",
+           help="reports to an .xlsx workbook (--out FILE): one (--kind --id) or a period (--since --until)"),
+    Action("ratings", "todo", "reports:ratings_todo", help="finished cooperations you have not rated yet (待评价)"),
+    Action("ratings", "give", "reports:give_rating", "reports:GiveRating",
+           help="rate the other side of a finished cooperation: --subject order|task --subject-id N --score 1-5"),
     Action("notifications", "list", "notifications:list_notifications", help="your notifications"),
     Action("notifications", "read", "notifications:mark_read", "notifications:MarkRead", help="mark notifications read"),
     Action("notifications", "settings", "webhooks:get_prefs", help="your delivery settings: bell, quiet hours, webhook"),
@@ -299,13 +307,16 @@ def _build_parser(only: str | None = None) -> argparse.ArgumentParser:
         p = areas[action.area].add_parser(action.name, parents=[common], help=action.help)
         p.add_argument("--as", dest="as_user", required=True, help="act as this user")
         p.add_argument("--json", action="store_true", help="print JSON")
-        if action.command and action.command.startswith("int:"):
+        if action.area == "reports" and action.name == "show":
+            p.add_argument("kind", metavar="KIND", help="order or task")
+            p.add_argument("id", metavar="ID", help="the order or task id")
+        elif action.command and action.command.startswith("int:"):
             p.add_argument(_option(action.command[4:]), dest=action.command[4:], type=_record_id, required=True)
         elif action.command and (only is None or only == action.area):
             _add_model_options(p, _resolve(action.command))
         if action.area == "funds" and action.name == "import":
             p.add_argument("--csv", dest="csv_file", required=True, help="the CSV file")
-        if action.area == "income" and action.name == "export":
+        if action.area in ("income", "reports") and action.name == "export":
             p.add_argument("--out", dest="out_file", required=True, help="the .xlsx file to write")
         p.set_defaults(action_spec=action)
     return parser
@@ -595,9 +606,10 @@ def _cmd_action(args: argparse.Namespace) -> int:
     if getattr(args, "out_file", None):
         from pathlib import Path
 
-        from workbench.export import income_workbook
+        from workbench.export import income_workbook, reports_workbook
 
-        written = income_workbook(result, actor.zone, Path(args.out_file))
+        write = reports_workbook if action.area == "reports" else income_workbook
+        written = write(result, actor.zone, Path(args.out_file))
         print(f"{written}")
         return 0
     if args.json:
