@@ -31,6 +31,7 @@ class DashboardScreen(WorkScreen):
                 id="dashboard.square"),
         Binding("t", "app.open('tasks')", N_("任务"), tooltip=N_("任务管理"), id="dashboard.tasks"),
         Binding("o", "app.open('orders')", N_("订单"), tooltip=N_("直播通订单"), id="dashboard.orders"),
+        Binding("e", "app.open('reports')", N_("复盘"), tooltip=N_("已完成合作的复盘报告与评价"), id="dashboard.reports"),
         Binding("r", "refresh", N_("刷新"), tooltip=N_("重新读取五个面板"), id="dashboard.refresh", show=False),
         Binding("u", "app.switch_user", N_("切换用户"), tooltip=N_("以另一个用户身份使用"), id="dashboard.user",
                 show=False),
@@ -169,7 +170,7 @@ class DashboardScreen(WorkScreen):
             return
         if event.option_list.id == "todo":
             item = next(t for t in self.view.todo if t.key == event.option.id)
-            if item.screen in ("tasks", "orders") and item.filter:
+            if item.screen in ("tasks", "orders", "reports") and item.filter:
                 self.wb_app.action_open(item.screen, status=item.filter)
             elif item.screen:
                 self.wb_app.action_open(item.screen)

@@ -25,6 +25,7 @@ class ExclusivePoolScreen(TableScreen):
         Binding("i", "invite", N_("邀约"), tooltip=N_("用当前报价邀约选中的商品"), id="pool.invite"),
         Binding("q", "quote", N_("报价"), tooltip=N_("在官方活动下发布报价"), id="pool.quote"),
         Binding("n", "submit", N_("提报商品"), tooltip=N_("把商品提报到某位主播的专属货品池"), id="pool.submit"),
+        Binding("m", "merchant_profile", N_("商家主页"), tooltip=N_("查看该商品的商家的信誉与店铺"), id="pool.merchant"),
     ]
 
     def __init__(self, status: str | None = None, product_id: int | None = None,
@@ -40,7 +41,14 @@ class ExclusivePoolScreen(TableScreen):
             return role is Role.CREATOR
         if action == "submit":
             return role is Role.MERCHANT
+        if action == "merchant_profile":
+            return role is not Role.MERCHANT
         return True
+
+    def action_merchant_profile(self) -> None:
+        item = self.current()
+        if item is not None:
+            self.wb_app.action_open("merchant_profile", item_id=item.id)
 
     def on_mount(self) -> None:
         super().on_mount()

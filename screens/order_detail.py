@@ -16,8 +16,10 @@ from screens.widgets.form import FieldSpec
 from screens.widgets.panel import Panel
 from workbench.domain.formatting import local_time
 from workbench.domain.money import format_money
+from workbench.domain.roles import Role
 from workbench.i18n import N_, _
-from workbench.services import orders
+from workbench.services.reputation import can_report
+from workbench.services import consequences, orders
 
 
 class OrderDetailScreen(WorkScreen):
@@ -31,6 +33,10 @@ class OrderDetailScreen(WorkScreen):
         Binding("d", "schedule", N_("排期"), tooltip=N_("安排直播时间"), id="order.schedule"),
         Binding("c", "close", N_("关闭订单"), tooltip=N_("5 天内关闭, 需原因与退回运单号"), id="order.close"),
         Binding("m", "complain", N_("投诉"), tooltip=N_("投诉逾期订单"), id="order.complain"),
+        Binding("f", "open_report", N_("复盘报告"), tooltip=N_("成本、GMV、ROI、是否准时与双方评价"), id="order.report"),
+        Binding("r", "report_sample", N_("样品问题"), tooltip=N_("报告样品问题 (假货/破损/错发/未收到/其他)"),
+                id="order.report_sample"),
+        Binding("v", "merchant_profile", N_("商家主页"), tooltip=N_("查看商家的信誉与店铺"), id="order.merchant"),
     ]
     NEEDS = {"pay": "pay", "decline": "pay", "accept": "accept", "ship": "ship_sample", "schedule": "schedule",
              "close": "close", "complain": "complain"}
@@ -49,7 +55,15 @@ class OrderDetailScreen(WorkScreen):
             yield Panel(_("时间线"), VerticalScroll(Static(id="timeline")), id="timeline-panel")
         yield Footer()
 
+    def action_open_report(self) -> None:
+        self.wb_app.action_open("report", kind="order", ref_id=self.order_id)
+
     def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "open_report":   # a report exists once the order is delivered or overdue
+            return self.detail is not None and self.detail.row.status in ("delivered", "overdue")
+        if action == "report_sample":   # the creator, once the sample was shipped
+            return self.wb_app.actor.role is Role.CREATOR and self.detail is not None and can_report(
+                self.detail.row.status)
         needed = self.NEEDS.get(action)
         if needed is None:
             return True
@@ -145,5 +159,13 @@ class OrderDetailScreen(WorkScreen):
     def action_complain(self) -> None:
         self.app.push_screen(FormDialog(
             _("投诉逾期订单"), [FieldSpec("reason", _("投诉原因"))],
+
+    def action_report_sample(self) -> None:
+        from screens.sample_reports import report_dialog
+
+        self.app.push_screen(report_dialog(self.order_id))
+
+    def action_merchant_profile(self) -> None:
+        self.wb_app.action_open("merchant_profile", order_id=self.order_id)
             lambda v: (orders.complain, orders.Complain.parse(order_id=self.order_id, **v)),
             note=_("投诉成立后主播的合作数据将受到处罚。"), submit=_("提交投诉")))

@@ -29,6 +29,7 @@ class OrdersScreen(TableScreen):
 
     def __init__(self, status: str | None = None) -> None:
         super().__init__(status)
+        Binding("m", "merchant_profile", N_("商家主页"), tooltip=N_("查看这个订单的商家的信誉与店铺"), id="orders.merchant"),
         self.pages: list[int | None] = [None]
 
     def filter_choices(self) -> list[tuple[str, str]]:
@@ -74,3 +75,8 @@ class OrdersScreen(TableScreen):
     def action_first_page(self) -> None:
         self.pages = [None]
         self.reload()
+    def action_merchant_profile(self) -> None:
+        r = self.current()
+        if r is not None:
+            self.wb_app.action_open("merchant_profile", order_id=r.id)
+

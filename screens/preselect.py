@@ -24,6 +24,10 @@ class PreselectScreen(TableScreen):
     ]
 
     def filter_choices(self) -> list[tuple[str, str]]:
+        Binding("o", "cycle_sort", N_("排序"), tooltip=N_("按推荐指数或销量"), id="preselect.sort"),
+        Binding("v", "views", N_("视图"), tooltip=N_("使用、保存、重命名、删除视图, 设默认视图"), id="preselect.views"),
+        Binding("m", "merchant_profile", N_("商家主页"), tooltip=N_("查看该商品的商家的信誉与店铺"),
+                id="preselect.merchant"),
         choices = [(_("定制池 · 按推荐指数"), "custom:index"), (_("定制池 · 按销量"), "custom:sales"),
                    (_("行业热销池 · 按推荐指数"), "hot:index"), (_("行业热销池 · 按销量"), "hot:sales"),
                    (_("带货宝"), "cart:")]
@@ -46,12 +50,12 @@ class PreselectScreen(TableScreen):
         return self.wb_app.wb.run(selection.pool_products, self.wb_app.actor, query)
 
     def columns(self) -> tuple[str, ...]:
-        return ("", _("商品"), _("类目"), _("价格"), _("通用佣金"), _("月销"), _("推荐指数"), _("商家"))
+        return ("", _("商品"), _("类目"), _("价格"), _("通用佣金"), _("月销"), _("推荐分 = 指数 × 商家信誉"), _("商家"))
 
     def cells(self, p: selection.PoolProduct) -> tuple:
         mark = Text("★", style="bold yellow") if p.in_cart else Text(" ")
         return (mark, p.name, p.category, format_money(p.price_cents), format_rate(p.commission_rate),
-                count(p.sales), str(p.recommend_index), p.merchant)
+                count(p.sales), p.score_text or str(p.recommend_index), p.merchant)
 
     def action_toggle(self) -> None:
         p = self.current()
@@ -67,3 +71,13 @@ class PreselectScreen(TableScreen):
 
     def action_focus_filter(self) -> None:
         self.query_one("#filter").focus()
+    def action_merchant_profile(self) -> None:
+        p = self.current()
+        if p is not None:
+            self.wb_app.action_open("merchant_profile", product_id=p.id)
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "undo":
+            return self.can_undo()
+        return True
+

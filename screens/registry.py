@@ -41,6 +41,10 @@ SCREENS: dict[str, str] = {
     "fee_calc": "screens.fee_calc:FeeCalcScreen",
     "base_page": "screens.base_page:BasePageScreen",
     "deadlines": "screens.deadlines:DeadlinesScreen",
+    "reports": "screens.reports:ReportsScreen",
+    "report": "screens.report:ReportScreen",
+    "merchant_profile": "screens.merchant_profile:MerchantProfileScreen",
+    "sample_reports": "screens.sample_reports:SampleReportsScreen",
 }
 
 
@@ -50,7 +54,7 @@ def _factory(key: str) -> Callable[..., Screen]:
 
 
 # Screens about one record: the keyword that names it, so a link with a bare id can open them.
-REF_ARG = {"order_detail": "order_id", "task_detail": "task_id"}
+REF_ARG = {"order_detail": "order_id", "task_detail": "task_id", "merchant_profile": "merchant_id"}
 
 
 def ref_kwargs(key: str, ref_id: int | None) -> dict[str, int]:
@@ -77,6 +81,8 @@ ROLES: dict[str, tuple[str, ...]] = {
     "complaints": ("support",), "income": ("creator",), "record": ("creator", "merchant"),
     "bindings": ("agency",), "binding_invites": ("creator", "merchant"), "base_pool": ("agency",),
     "sign_in_qr": ("agency",), "base_data": ("agency",), "base_page": ("creator",),
+    "reports": ("creator", "merchant", "support"), "report": ("creator", "merchant", "support"),
+    "sample_reports": ("support", "creator", "merchant"),
 }
 
 

@@ -38,6 +38,7 @@ class TaskDetailScreen(WorkScreen):
         Binding("k", "check", N_("验收通过"), tooltip=N_("初验通过, 冻结费用付给达人"), id="task.check"),
         Binding("c", "cancel", N_("取消任务"), tooltip=N_("先看取消规则, 再填写原因"), id="task.cancel"),
         Binding("r", "rule", N_("裁决"), tooltip=N_("设定赔付金额"), id="task.rule"),
+        Binding("f", "open_report", N_("复盘报告"), tooltip=N_("成本、GMV、ROI、是否准时与双方评价"), id="task.report"),
     ]
 
     def __init__(self, task_id: int) -> None:
@@ -54,7 +55,12 @@ class TaskDetailScreen(WorkScreen):
             yield Panel(_("时间线"), VerticalScroll(Static(id="timeline")), id="timeline-panel")
         yield Footer()
 
+    def action_open_report(self) -> None:
+        self.wb_app.action_open("report", kind="task", ref_id=self.task_id)
+
     def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "open_report":   # a report exists once the task is completed
+            return self.detail is not None and self.detail.row.status == "completed"
         needed = ACTIONS.get(action)
         if needed is None:
             return True

@@ -226,17 +226,22 @@ def _todo_sign_ins_today(uow: UnitOfWork, actor: Actor) -> TodoItem:
     return TodoItem("signed_in", _("在基地签到的主播"), n, "base_data")
 
 
+def _todo_to_rate(uow: UnitOfWork, actor: Actor) -> TodoItem:
+    from workbench.services import reports
+    return TodoItem("to_rate", _("待评价"), reports.todo_count(uow, actor), "reports", "to_rate")
+
+
 PENDING: dict[Role, list[TodoSource]] = {
     Role.MERCHANT: [_order_todo("invitations", N_("待确认的邀约"), CoopOrder.merchant_id, "invited"),
                     _order_todo("samples_to_ship", N_("待寄样"), CoopOrder.merchant_id, "accepted"),
                     _todo_intents, _todo_complainable, _todo_binding_invites,
                     _todo_tasks_to_check, _todo_tasks_waiting, _todo_my_disputes, _todo_my_pending_top_ups,
-                    _todo_notifications],
+                    _todo_to_rate, _todo_notifications],
     Role.CREATOR: [_order_todo("orders_to_accept", N_("待接的订单"), CoopOrder.creator_id, "paid"),
                    _order_todo("lives_to_schedule", N_("待排期 (5 天内)"), CoopOrder.creator_id, "sample_shipped"),
                    _todo_deliveries, _todo_my_plans, _todo_binding_invites,
                    _todo_tasks_to_accept, _todo_lives_today, _todo_lives_later, _todo_my_disputes,
-                   _todo_notifications],
+                   _todo_to_rate, _todo_notifications],
     Role.AGENCY: [_todo_bindings_sent, _todo_sign_ins_today, _todo_notifications],
     Role.SUPPORT: [_todo_review_plans, _todo_complaints, _todo_disputes, _todo_review_top_ups, _todo_unverified,
                    _todo_notifications],
