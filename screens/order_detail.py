@@ -159,6 +159,8 @@ class OrderDetailScreen(WorkScreen):
     def action_complain(self) -> None:
         self.app.push_screen(FormDialog(
             _("投诉逾期订单"), [FieldSpec("reason", _("投诉原因"))],
+            lambda v: (orders.complain, orders.Complain.parse(order_id=self.order_id, **v)),
+            note=_("投诉成立后主播的合作数据将受到处罚。"), submit=_("提交投诉")))
 
     def action_report_sample(self) -> None:
         from screens.sample_reports import report_dialog
@@ -167,5 +169,3 @@ class OrderDetailScreen(WorkScreen):
 
     def action_merchant_profile(self) -> None:
         self.wb_app.action_open("merchant_profile", order_id=self.order_id)
-            lambda v: (orders.complain, orders.Complain.parse(order_id=self.order_id, **v)),
-            note=_("投诉成立后主播的合作数据将受到处罚。"), submit=_("提交投诉")))
