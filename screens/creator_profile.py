@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -15,7 +16,7 @@ from workbench.domain.formatting import count
 from workbench.domain.money import format_money
 from workbench.domain.roles import Role
 from workbench.i18n import N_, _
-from workbench.services import creators
+from workbench.services import creators, reputation
 from workbench.services.creators import CreatorProfile
 
 
@@ -46,10 +47,13 @@ class CreatorProfileScreen(WorkScreen):
             return None if self.profile and not self.profile.card.orderable else True
         return True
 
-    def fetch(self) -> CreatorProfile:
-        return self.wb_app.wb.run(creators.creator_profile, self.wb_app.actor, self.creator_id)
+    def fetch(self) -> tuple[CreatorProfile, reputation.CreatorReputation]:
+        actor = self.wb_app.actor
+        return (self.wb_app.wb.run(creators.creator_profile, actor, self.creator_id),
+                self.wb_app.wb.run(reputation.creator_reputation, actor, self.creator_id))
 
-    def show(self, p: CreatorProfile) -> None:
+    def show(self, view: tuple[CreatorProfile, reputation.CreatorReputation]) -> None:
+        p, rep = view
         self.profile = p
         c = p.card
         self.query_one("#about-panel").border_title = c.nickname
@@ -73,7 +77,17 @@ class CreatorProfileScreen(WorkScreen):
                              (_("超时未接"), str(p.timed_out)), (_("回应率"), p.response_rate),
                              (_("完成率"), p.completion_rate)):
             record.add_row(label, value)
-        self.query_one("#record", Static).update(record)
+        # Ratings received from merchants, with the definition beside the figure.
+        ratings = Text()
+        for f in rep.figures:
+            ratings.append(f"\n{f.label}  ", style="dim").append(f.value, style="bold").append(f"  ({f.basis})\n",
+                                                                                            style="dim")
+            ratings.append(f.definition + "\n", style="dim italic")
+        for r in rep.ratings[:3]:
+            ratings.append(f"{'★' * r.score}{'☆' * (5 - r.score)} ", style="yellow").append(f"{r.rater}\n", style="dim")
+            if r.comment:
+                ratings.append(f"  {r.comment}\n")
+        self.query_one("#record", Static).update(Group(record, ratings))
         self.refresh_bindings()
 
     def action_order(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -12,7 +13,7 @@ from textual.widgets import Footer, Header, Static
 from screens.base import WorkScreen
 from screens.widgets.panel import Panel
 from workbench.i18n import N_, _
-from workbench.services import orders
+from workbench.services import orders, reputation
 
 
 class RecordScreen(WorkScreen):
@@ -24,10 +25,13 @@ class RecordScreen(WorkScreen):
         yield Panel(_("我的直播通数据"), VerticalScroll(Static(id="record")), id="record-panel")
         yield Footer()
 
-    def fetch(self) -> orders.RecordView:
-        return self.wb_app.wb.run(orders.cooperation_record, self.wb_app.actor)
+    def fetch(self) -> tuple[orders.RecordView, list[reputation.RepFigure]]:
+        actor = self.wb_app.actor
+        return (self.wb_app.wb.run(orders.cooperation_record, actor),
+                self.wb_app.wb.run(reputation.my_reputation, actor))
 
-    def show(self, r: orders.RecordView) -> None:
+    def show(self, view: tuple[orders.RecordView, list[reputation.RepFigure]]) -> None:
+        r, figures = view
         grid = Table.grid(padding=(0, 3))
         grid.add_column(style="dim")
         grid.add_column(justify="right", style="bold")
@@ -44,6 +48,9 @@ class RecordScreen(WorkScreen):
                   "accepted": _("主播已接"), "shipped": _("已寄样")}
         counts = "  ".join(f"{labels.get(k, k)} {v}" for k, v in r.counts.items())
         text.append("\n" + counts, style="dim")
-        from rich.console import Group
-
-        self.query_one("#record", Static).update(Group(grid, Text(""), text))
+        # The reputation figures (merchants: the record creators see on their profile; creators: ratings).
+        rep = Text("\n" + _("信誉") + "\n", style="bold")
+        for f in figures:
+            rep.append(f"{f.label}  ", style="dim").append(f.value, style="bold").append(f"  ({f.basis})\n", style="dim")
+            rep.append(f"  {f.definition}\n", style="dim italic")
+        self.query_one("#record", Static).update(Group(grid, Text(""), text, rep))

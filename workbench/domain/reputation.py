@@ -136,6 +136,12 @@ def breakdown(index: int, factor: Decimal, stake: Decimal) -> str:
         i=index, s=f"{stake * 100:.0f}%", f=f"{factor:.2f}", c=composite(index, factor, stake))
 
 
+def short_breakdown(index: int, factor: Decimal, stake: Decimal) -> str:
+    """The same in a table cell: "69.7 = 80 × 0.87" (0.87 = 1 - stake × (1 - factor))."""
+    multiplier = 1 - stake * (1 - factor)
+    return f"{composite(index, factor, stake)} = {index} × {multiplier:.2f}"
+
+
 def pct(value: Decimal | None) -> str:
     return "—" if value is None else f"{value * 100:.0f}%"
 

@@ -20,7 +20,7 @@ from sqlalchemy.sql import Select
 
 from workbench.domain.errors import Conflict, DomainError, NotFound
 from workbench.domain.reputation import (
-    NEUTRAL, Factor, MerchantCounts, Weights, average_rating, breakdown, check_reason, composite,
+    NEUTRAL, Factor, MerchantCounts, Weights, average_rating, breakdown, check_reason, composite, short_breakdown,
     definition_factor, definition_payment, definition_rating, definition_response, definition_samples,
     definition_score, merchant_factor, merchant_record, pct, reason_label, status_label,
 )
@@ -30,7 +30,7 @@ from workbench.services.base import (
     Actor, Command, audit, guarded_update, notify, party_visible, read_only, require_role,
 )
 from workbench.store.models import (
-    CoopOrder, Creator, ExclusiveItem, LiveTask, Merchant, Product, Rating, SampleReport, Shop, User,
+    CoopOrder, Creator, ExclusiveItem, LiveTask, Merchant, Product, Rating, SampleReport, User,
     UTCDateTime,
 )
 from workbench.store.uow import UnitOfWork, expect_version
@@ -43,12 +43,19 @@ class ReportSample(Command):
 
     order_id: int
     reason: str = Field(description="fake/damaged/wrong/missing/other (假货/破损/错发/未收到/其他)")
-    detail: str = Field(min_length=1, max_length=300, description="what is wrong with the sample")
+    detail: str = Field(max_length=300, description="what is wrong with the sample")
 
     @field_validator("reason")
     @classmethod
     def _reason(cls, v: str) -> str:
         return check_reason(v)
+
+    @field_validator("detail")
+    @classmethod
+    def _detail(cls, v: str) -> str:
+        if not v:
+            raise DomainError(_("请写明样品的问题"), field="detail")
+        return v
 
 
 class RuleSample(Command):
@@ -56,8 +63,15 @@ class RuleSample(Command):
 
     report_id: int
     upheld: bool
-    ruling: str = Field(min_length=1, max_length=300)
+    ruling: str = Field(max_length=300)
     version: int | None = None  # the version the person saw (SampleReportRow.version); refused if it changed
+
+    @field_validator("ruling")
+    @classmethod
+    def _ruling(cls, v: str) -> str:
+        if not v:
+            raise DomainError(_("请写明处理意见"), field="ruling")
+        return v
 
 
 class SampleQuery(Command):
@@ -143,7 +157,8 @@ class Ranked:
 
     score: Decimal
     factor: Factor
-    breakdown: str
+    breakdown: str      # 80 × (1 - 30% × (1 - 0.57)) = 69.7
+    short: str          # 69.7 = 80 × 0.87
     row: tuple
 
 
@@ -234,7 +249,8 @@ def rank_products(uow: UnitOfWork, stmt: Select, want: int) -> list[Ranked]:
     out = []
     for score, _pid, r in scored[:want]:
         f = factors[r[0].merchant_id]
-        out.append(Ranked(score, f, breakdown(r[0].recommend_index, f.value, w.stake), tuple(r)))
+        out.append(Ranked(score, f, breakdown(r[0].recommend_index, f.value, w.stake),
+                          short_breakdown(r[0].recommend_index, f.value, w.stake), tuple(r)))
     return out
 
 
