@@ -18,7 +18,6 @@ from workbench.domain.formatting import local_time
 from workbench.domain.money import format_money
 from workbench.domain.roles import Role
 from workbench.i18n import N_, _
-from workbench.services.reputation import can_report
 from workbench.services import consequences, orders
 
 
@@ -62,6 +61,8 @@ class OrderDetailScreen(WorkScreen):
         if action == "open_report":   # a report exists once the order is delivered or overdue
             return self.detail is not None and self.detail.row.status in ("delivered", "overdue")
         if action == "report_sample":   # the creator, once the sample was shipped
+            from workbench.services.reputation import can_report
+
             return self.wb_app.actor.role is Role.CREATOR and self.detail is not None and can_report(
                 self.detail.row.status)
         needed = self.NEEDS.get(action)

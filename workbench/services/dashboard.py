@@ -6,6 +6,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Integer, func, select
@@ -16,7 +17,7 @@ from workbench.domain.ledger import AccountKind
 from workbench.domain.money import format_money, format_rate
 from workbench.domain.roles import Role
 from workbench.i18n import N_, _, pick
-from workbench.services import funds, ledger, notifications
+from workbench.services import funds, ledger, notifications, reputation
 from workbench.services.base import Actor, read_only
 from workbench.domain.orders import OPEN as OPEN_ORDERS
 from workbench.domain.tasks import TaskStatus, TaskSub
@@ -197,6 +198,10 @@ def _todo_review_plans(uow: UnitOfWork, actor: Actor) -> TodoItem:
     return TodoItem("plans_to_review", _("待审核的备货单"), n, "stock_reviews")
 
 
+def _todo_sample_reports(uow: UnitOfWork, actor: Actor) -> TodoItem:
+    return TodoItem("sample_reports", _("待处理的样品问题"), reputation.open_reports(uow), "sample_reports")
+
+
 def _todo_complaints(uow: UnitOfWork, actor: Actor) -> TodoItem:
     n = uow.session.scalar(select(func.count()).select_from(Complaint).where(Complaint.status == "open")) or 0
     return TodoItem("complaints", _("待处理的投诉"), n, "complaints")
@@ -243,7 +248,7 @@ PENDING: dict[Role, list[TodoSource]] = {
                    _todo_tasks_to_accept, _todo_lives_today, _todo_lives_later, _todo_my_disputes,
                    _todo_to_rate, _todo_notifications],
     Role.AGENCY: [_todo_bindings_sent, _todo_sign_ins_today, _todo_notifications],
-    Role.SUPPORT: [_todo_review_plans, _todo_complaints, _todo_disputes, _todo_review_top_ups, _todo_unverified,
+    Role.SUPPORT: [_todo_review_plans, _todo_complaints, _todo_sample_reports, _todo_disputes, _todo_review_top_ups, _todo_unverified,
                    _todo_notifications],
 }
 
@@ -484,33 +489,32 @@ def _product_recommendations(uow: UnitOfWork, actor: Actor) -> list[Recommendati
     c = s.get(Creator, actor.id)
     cats = sorted({x for x in (c.categories.split(",") if c else []) if x})
     limit = uow.rules.dashboard.recommendations
-    # Products of the creator's categories first, then the rest, each by recommendation index:
-    # every query below reads `limit` entries of an index kept in that order
-    # (ix_products_category_rank per category, ix_products_rank for the rest).
-    rank = (Product.recommend_index.desc(), Product.id)
-    picked: list[tuple[bool, int, int]] = []
+    # Products of the creator's categories first, then the rest, each by 推荐分 (the recommendation
+    # index weighed by the merchant's record, `reputation.rank_products`): each walk reads an index
+    # kept in index order (ix_products_category_rank per category, ix_products_rank for the rest) and
+    # stops once no later product can score higher.
+    picked: list[tuple[bool, Decimal, int, reputation.Ranked]] = []
     for cat in cats:
-        picked += [(False, -idx, pid) for pid, idx in s.execute(
-            select(Product.id, Product.recommend_index).where(Product.category == cat).order_by(*rank).limit(limit))]
-    picked = sorted(picked)[:limit]
+        picked += [(False, -r.score, r.row[0].id, r)
+                   for r in reputation.rank_products(uow, select(Product).where(Product.category == cat), limit)]
+    picked = sorted(picked, key=lambda x: x[:3])[:limit]
     if len(picked) < limit:
-        rest = select(Product.id, Product.recommend_index).order_by(*rank).limit(limit - len(picked))
+        rest = select(Product)
         if cats:
             rest = rest.where(Product.category.not_in(cats))
-        picked += [(True, -idx, pid) for pid, idx in s.execute(rest)]
-    loaded = {p.id: (p, store) for p, store in s.execute(
-        select(Product, Shop.name).join(Shop, Shop.id == Product.store_id)
-        .where(Product.id.in_([pid for *_k, pid in picked])))}
+        picked += [(True, -r.score, r.row[0].id, r) for r in reputation.rank_products(uow, rest, limit - len(picked))]
+    stores = dict(s.execute(select(Shop.id, Shop.name).where(
+        Shop.id.in_({r.row[0].store_id for *_k, r in picked}))).all())
     out = []
-    for other, _idx, pid in picked:
-        p, store = loaded[pid]
-        match = not other
-        reason = (_("同类目{cat} · 月销{sales}") if match else _("推荐指数{idx} · 月销{sales}")).format(
-            cat=p.category, sales=count(p.sales), idx=p.recommend_index)
+    for other, _score, _pid, r in picked:
+        p = r.row[0]
+        reason = (_("同类目{cat} · 月销{sales}") if not other else _("推荐分{score} · 月销{sales}")).format(
+            cat=p.category, sales=count(p.sales), score=r.score)
         out.append(Recommendation("product", p.id, p.name,
                                   (format_rate(p.commission_rate), format_money(p.price_cents)), reason,
-                                  ((_("店铺"), store), (_("品牌"), p.brand or "—"),
-                                   (_("类目"), p.category), (_("体验分"), str(p.experience_score)))))
+                                  ((_("店铺"), stores.get(p.store_id, "")), (_("品牌"), p.brand or "—"),
+                                   (_("类目"), p.category), (_("体验分"), str(p.experience_score)),
+                                   (_("推荐分"), r.breakdown), (_("商家信誉系数"), f"{r.factor.value:.2f}"))))
     return out
 
 

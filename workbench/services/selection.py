@@ -91,6 +91,9 @@ class PoolProduct:
     commission_rate: Decimal
     recommend_index: int
     in_cart: bool
+    score: Decimal | None = None    # 推荐分: the index weighed by the merchant's record (pools sorted by index)
+    score_text: str = ""            # how it was made: "69.7 = 80 × 0.87"
+    merchant_id: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,7 +138,12 @@ def _creator_categories(uow: UnitOfWork, creator_id: int) -> list[str]:
 
 @read_only
 def pool_products(uow: UnitOfWork, actor: Actor, cmd: PoolQuery | None = None) -> list[PoolProduct]:
-    """Custom pool: products in the creator's categories (fans' demand); hot pool: best sellers anywhere."""
+    """Custom pool: products in the creator's categories (fans' demand); hot pool: best sellers anywhere.
+
+    Sorted by recommendation, the order is 推荐分: the index weighed by the merchant's record
+    (`reputation.rank_products`), each row carrying how its score was made."""
+    from workbench.services import reputation
+
     require_role(actor, Role.CREATOR)
     cmd = cmd or PoolQuery()
     stmt = (select(Product, Merchant.company, CartItem.product_id)
@@ -145,10 +153,14 @@ def pool_products(uow: UnitOfWork, actor: Actor, cmd: PoolQuery | None = None) -
         stmt = stmt.where(Product.category.in_(_creator_categories(uow, actor.id) or [""]))
     if cmd.category:
         stmt = stmt.where(Product.category == cmd.category)
-    order = (Product.recommend_index.desc(),) if cmd.sort == "index" else (Product.sales.desc(),)
-    rows = uow.session.execute(stmt.order_by(*order, Product.id).offset(cmd.after).limit(cmd.limit))
+    if cmd.sort == "index":
+        ranked = reputation.rank_products(uow, stmt, cmd.after + cmd.limit)[cmd.after:]
+        return [PoolProduct(p.id, p.name, p.category, p.brand, company, p.price_cents, p.sales, p.commission_rate,
+                            p.recommend_index, cart is not None, r.score, r.short, p.merchant_id)
+                for r in ranked for p, company, cart in (r.row,)]
+    rows = uow.session.execute(stmt.order_by(Product.sales.desc(), Product.id).offset(cmd.after).limit(cmd.limit))
     return [PoolProduct(p.id, p.name, p.category, p.brand, company, p.price_cents, p.sales, p.commission_rate,
-                        p.recommend_index, cart is not None) for p, company, cart in rows]
+                        p.recommend_index, cart is not None, merchant_id=p.merchant_id) for p, company, cart in rows]
 
 
 def add_to_cart(uow: UnitOfWork, actor: Actor, cmd: ProductRef) -> int:
