@@ -173,6 +173,8 @@ def _flow_a(wb: Workbench, actors: dict[str, Actor], anchor: datetime, events: l
             wb.run(agency.base_sign_in, actors[e["creator"]], agency.SignInCmd(token=token))
         elif do == "tick":
             wb.run(transitions.apply_due, SYSTEM)
+        elif do == "rate":
+            _rate(wb, actors, keys, e)
         elif do in ("sample_report", "sample_rule"):
             oid = keys[e["order"]]
             if do == "sample_report":
@@ -186,6 +188,26 @@ def _flow_a(wb: Workbench, actors: dict[str, Actor], anchor: datetime, events: l
                     report_id=report.id, upheld=e["upheld"], ruling=e["ruling"]))
         else:
             raise ValueError(f"unknown demo event {do!r}")
+
+
+def _rate(wb: Workbench, actors: dict[str, Actor], keys: dict[str, int], e: dict[str, Any]) -> None:
+    """A rating after a finished cooperation: an order by its key, or the completed task with a party."""
+    from workbench.services import reports
+    from workbench.store.models import LiveTask
+
+    who = actors[e["who"]]
+    if "order" in e:
+        subject, ref = "order", keys[e["order"]]
+    else:
+        other = actors[e["task_with"]]
+        merchant, creator = (other, who) if other.role is not None and other.role.value == "merchant" else (who, other)
+        with wb.uow(read_only=True) as uow:
+            ref = uow.session.scalar(select(LiveTask.id).where(
+                LiveTask.merchant_id == merchant.id, LiveTask.creator_id == creator.id,
+                LiveTask.status == "completed").order_by(LiveTask.id))
+        subject = "task"
+    wb.run(reports.give_rating, who, reports.GiveRating.parse(
+        subject=subject, subject_id=ref, score=e["score"], comment=e.get("comment", "")))
 
 
 def _binding_party(wb: Workbench, actors: dict[str, Actor], kind: str, binding_id: int) -> Actor:
@@ -258,7 +280,7 @@ def _load_demo(wb: Workbench, anchor: datetime) -> dict[str, int]:
             wb.run(funds.decide_top_up, actors[decider], funds.DecideTopUp.parse(
                 top_up_id=view.id, approve="confirm_by" in e, note=e.get("note", "")))
     _flow_a(wb, actors, anchor, _read("flow_a.toml").get("a", []) + _read("agency.toml").get("a", [])
-            + _read("reputation.toml").get("a", []))
+            + _read("reputation.toml").get("a", []) + _read("reports.toml").get("a", []))
     clock.at = anchor
     wb.run(transitions.apply_due, SYSTEM)
     wb.run(_mark)
