@@ -91,6 +91,8 @@ ACTIONS: list[Action] = [
     Action("samples", "rule", "reputation:rule_sample", "reputation:RuleSample", help="uphold or dismiss a sample report"),
     Action("plans", "submit", "stock:submit_plan", "stock:SubmitPlan", help="submit a stock plan"),
     Action("plans", "revoke", "stock:revoke_plan", "stock:PlanRef", help="revoke before review"),
+    Action("plans", "restore", "stock:restore_plan", "stock:PlanRef",
+           help="undo a revoke within a few seconds, if nothing changed since and the live is ahead"),
     Action("plans", "review", "stock:review_plan", "stock:ReviewPlan", help="approve or reject"),
     Action("plans", "start-live", "stock:start_live", "stock:PlanRef", help="start the live"),
     Action("plans", "end-live", "stock:end_live", "stock:EndLive", help="end the live: delivery and settlement"),
@@ -128,6 +130,9 @@ ACTIONS: list[Action] = [
            help="rate the other side of a finished cooperation: --subject order|task --subject-id N --score 1-5"),
     Action("notifications", "list", "notifications:list_notifications", help="your notifications"),
     Action("notifications", "read", "notifications:mark_read", "notifications:MarkRead", help="mark notifications read"),
+    Action("notifications", "hide", "notifications:hide", "notifications:NoteIds", help="hide notifications from the inbox"),
+    Action("notifications", "unhide", "notifications:unhide", "notifications:NoteIds", help="bring hidden notifications back"),
+    Action("notifications", "hidden", "notifications:hidden_notifications", help="the notifications you hid"),
     Action("notifications", "settings", "webhooks:get_prefs", help="your delivery settings: bell, quiet hours, webhook"),
     Action("notifications", "set", "webhooks:update_prefs", "webhooks:UpdatePrefs",
            help="change bell, quiet hours (HH:MM) or the team-chat webhook (wecom, dingtalk, feishu)"),
@@ -307,6 +312,8 @@ def _build_parser(only: str | None = None) -> argparse.ArgumentParser:
         p = areas[action.area].add_parser(action.name, parents=[common], help=action.help)
         p.add_argument("--as", dest="as_user", required=True, help="act as this user")
         p.add_argument("--json", action="store_true", help="print JSON")
+        p.add_argument("--yes", action="store_true",
+                       help="do not ask before moving money or ending something (asked only at a terminal)")
         if action.area == "reports" and action.name == "show":
             p.add_argument("kind", metavar="KIND", help="order or task")
             p.add_argument("id", metavar="ID", help="the order or task id")
@@ -600,8 +607,13 @@ def _cmd_action(args: argparse.Namespace) -> int:
         values = {k: getattr(args, k) for k in model.model_fields if hasattr(args, k)}
         if getattr(args, "csv_file", None):
             values["csv_text"] = read_text_file(args.csv_file, field="--csv")
-        result = wb.run(fn, actor, model.parse(**values))
+        cmd = model.parse(**values)
+        if not _confirmed(wb, actor, fn, cmd, args):
+            return 1
+        result = wb.run(fn, actor, cmd)
     else:
+        if not _confirmed(wb, actor, fn, None, args):
+            return 1
         result = wb.run(fn, actor)
     if getattr(args, "out_file", None):
         from pathlib import Path
@@ -617,6 +629,25 @@ def _cmd_action(args: argparse.Namespace) -> int:
     else:
         _print(result, actor.zone)
     return 0
+
+
+def _confirmed(wb, actor, fn: Callable[..., Any], cmd: Any, args: argparse.Namespace) -> bool:
+    """Money-moving and destructive actions say what they will do and ask y/N at a terminal (the
+    default is No); `--yes`, or standard input that is not a terminal (scripts), goes straight on."""
+    from workbench.i18n import _
+    from workbench.services.consequences import preview_of
+
+    preview = preview_of(fn)
+    if preview is None or getattr(args, "yes", False) or not sys.stdin.isatty():
+        return True
+    consequence = wb.run(preview, actor, *(() if cmd is None else (cmd,)))
+    print(consequence.text, file=sys.stderr)
+    print(_("继续? [y/N] "), end="", file=sys.stderr, flush=True)
+    answer = sys.stdin.readline().strip().lower()
+    if answer in ("y", "yes", "是"):
+        return True
+    print(_("已取消, 没有任何改动"), file=sys.stderr)
+    return False
 
 
 def _cmd_tick(args: argparse.Namespace) -> int:

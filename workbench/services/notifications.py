@@ -64,8 +64,6 @@ def _templates() -> dict[str, str]:
         "webhook_test": _("测试消息: 工作台的 Webhook 推送已连通"),
         "rating_received_order": _("{who} 对订单 #{ref} 给了您 {score} 星评价"),
         "rating_received_task": _("{who} 对任务 #{ref} 给了您 {score} 星评价"),
-        "rating_received_order": _("{who} 对订单 #{ref} 给了您 {score} 星评价"),
-        "rating_received_task": _("{who} 对任务 #{ref} 给了您 {score} 星评价"),
     }
 
 

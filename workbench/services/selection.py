@@ -198,6 +198,32 @@ def remove_from_cart(uow: UnitOfWork, actor: Actor, cmd: ProductRef) -> int:
     return cmd.product_id
 
 
+def undo_remove_from_cart(uow: UnitOfWork, actor: Actor, cmd: ProductRef) -> int:
+    """Undo a removal from the cart within the undo window: the product goes back with the intent it
+    had, and the merchant is not told twice. Later, `add_to_cart` adds it as new."""
+    from workbench.domain.safety import UNDO_SECONDS, undo_open
+    from workbench.store.models import AuditEntry
+
+    require_role(actor, Role.CREATOR)
+    last = uow.session.scalars(select(AuditEntry).where(
+        AuditEntry.entity == "product", AuditEntry.entity_id == cmd.product_id, AuditEntry.actor_id == actor.id,
+        AuditEntry.action.in_(["cart.add", "cart.remove", "cart.undo_remove"]))
+        .order_by(AuditEntry.id.desc()).limit(1)).first()
+    if last is None or last.action != "cart.remove":
+        raise NotFound(_("带货宝中没有刚移出的这个商品: #{id}").format(id=cmd.product_id), field="product_id")
+    if not undo_open(last.at, uow.now):
+        raise Conflict(_("移出已超过 {s} 秒, 不能撤销; 请重新加入带货宝").format(s=UNDO_SECONDS), field="product_id")
+    uow.session.add(CartItem(creator_id=actor.id, product_id=cmd.product_id, added_at=uow.now))
+    newest = uow.session.scalars(select(Intent).where(
+        Intent.creator_id == actor.id, Intent.product_id == cmd.product_id)
+        .order_by(Intent.id.desc()).limit(1)).first()
+    if newest is not None and newest.status == "withdrawn":   # the removal withdrew it: it comes back
+        newest.status = "open"
+    audit(uow, actor, "cart.undo_remove", "product", cmd.product_id, undo="cart.remove")
+    uow.commit()
+    return cmd.product_id
+
+
 @read_only
 def cart(uow: UnitOfWork, actor: Actor) -> list[PoolProduct]:
     """The selection cart; the commission shown is the generic one, not the final one."""

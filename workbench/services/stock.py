@@ -17,7 +17,7 @@ from workbench.services import reminders
 from workbench.services.base import Actor, Command, audit, notify, read_only, require_role
 from workbench.services.orders import deliver
 from workbench.store.models import (
-    CoopOrder, Creator, ExclusiveItem, OrderProduct, Product, StockPlan, StockPlanItem,
+    AuditEntry, CoopOrder, Creator, ExclusiveItem, OrderProduct, Product, StockPlan, StockPlanItem,
 )
 from workbench.store.uow import UnitOfWork, expect_version
 
@@ -135,6 +135,29 @@ def revoke_plan(uow: UnitOfWork, actor: Actor, cmd: PlanRef) -> int:
     return plan.id
 
 
+def restore_plan(uow: UnitOfWork, actor: Actor, cmd: PlanRef) -> int:
+    """Undo a revoke (撤销撤回): the plan goes back to review, only within the undo window, only if
+    nobody touched it since, and only while its live is still ahead."""
+    from workbench.domain.safety import UNDO_SECONDS, undo_open
+
+    require_role(actor, Role.CREATOR)
+    plan = _plan(uow, actor, cmd.plan_id, cmd.version)
+    _require_status(plan, "revoked")
+    last = uow.session.scalars(select(AuditEntry).where(
+        AuditEntry.entity == "stock_plan", AuditEntry.entity_id == plan.id)
+        .order_by(AuditEntry.id.desc()).limit(1)).first()
+    if last is None or last.action != "stock_plan.revoke" or last.actor_id != actor.id:
+        raise Conflict(_("备货单撤回后有过其他改动, 不能撤销"), field="plan_id")
+    if not undo_open(last.at, uow.now):
+        raise Conflict(_("撤回已超过 {s} 秒, 不能撤销; 请重新提交备货单").format(s=UNDO_SECONDS), field="plan_id")
+    if plan.live_at <= uow.now:
+        raise Conflict(_("直播时间已过, 不能撤销撤回"), field="plan_id")
+    plan.status = "submitted"
+    audit(uow, actor, "stock_plan.restore", "stock_plan", plan.id, undo="stock_plan.revoke")
+    uow.commit()
+    return plan.id
+
+
 def review_plan(uow: UnitOfWork, actor: Actor, cmd: ReviewPlan) -> int:
     require_role(actor, Role.SUPPORT)
     plan = _plan(uow, actor, cmd.plan_id, cmd.version)
@@ -160,35 +183,49 @@ def start_live(uow: UnitOfWork, actor: Actor, cmd: PlanRef) -> int:
     return plan.id
 
 
-def end_live(uow: UnitOfWork, actor: Actor, cmd: EndLive) -> dict[str, int]:
-    """The live ends: delivery is recorded for every order whose products were shown, and settled
-    in proportion to the ordered products shown (等比例结算). Nothing is delivered by hand."""
+def settlement(uow: UnitOfWork, actor: Actor, plan_id: int, shown_product_ids: list[int],
+               seen: int | None = None) -> tuple[list[tuple[CoopOrder, int]], StockPlan]:
+    """What ending the live with these products shown settles: each order whose products were shown,
+    with what it pays the creator in proportion (等比例结算). Reads only; `end_live` applies it."""
+    from workbench.domain.orders import proportional
+
     require_role(actor, Role.CREATOR)
-    plan = _plan(uow, actor, cmd.plan_id, cmd.version)
+    plan = _plan(uow, actor, plan_id, seen)
     _require_status(plan, "live")
-    items = {i.product_id: i for i in uow.session.scalars(select(StockPlanItem).where(StockPlanItem.plan_id == plan.id))}
-    strangers = [p for p in cmd.shown_product_ids if p not in items]
+    items = set(uow.session.scalars(select(StockPlanItem.product_id).where(StockPlanItem.plan_id == plan.id)))
+    strangers = [p for p in shown_product_ids if p not in items]
     if strangers:
         raise DomainError(_("商品 #{id} 不在这份备货单里").format(id=strangers[0]), field="shown_product_ids")
-    shown = set(cmd.shown_product_ids)
-    for pid, item in items.items():
-        item.shown = pid in shown
-    plan.status, plan.ended_at = "ended", uow.now
-    audit(uow, actor, "stock_plan.end_live", "stock_plan", plan.id, shown=sorted(shown))
-    delivered = paid = 0
+    shown = set(shown_product_ids)
     orders = uow.session.scalars(select(CoopOrder).where(
-        CoopOrder.creator_id == actor.id,
+        CoopOrder.creator_id == plan.creator_id,
         CoopOrder.status.in_([OrderStatus.SCHEDULED.value, OrderStatus.CONFIRMED.value]),
         CoopOrder.latest_delivery_at > uow.now,   # past it the order is overdue, even before the sweep says so
     ).order_by(CoopOrder.id))
+    settled = []
     for order in list(orders):
+        lines = list(uow.session.scalars(select(OrderProduct.product_id).where(OrderProduct.order_id == order.id)))
+        hit = [p for p in lines if p in shown]
+        if hit:
+            settled.append((order, proportional(order.quote_cents, len(hit), len(lines))))
+    return settled, plan
+
+
+def end_live(uow: UnitOfWork, actor: Actor, cmd: EndLive) -> dict[str, int]:
+    """The live ends: delivery is recorded for every order whose products were shown, and settled
+    in proportion to the ordered products shown (等比例结算). Nothing is delivered by hand."""
+    settled, plan = settlement(uow, actor, cmd.plan_id, cmd.shown_product_ids, cmd.version)
+    shown = set(cmd.shown_product_ids)
+    for item in uow.session.scalars(select(StockPlanItem).where(StockPlanItem.plan_id == plan.id)):
+        item.shown = item.product_id in shown
+    plan.status, plan.ended_at = "ended", uow.now
+    audit(uow, actor, "stock_plan.end_live", "stock_plan", plan.id, shown=sorted(shown))
+    delivered = paid = 0
+    for order, _to_creator in settled:
         lines = list(uow.session.scalars(select(OrderProduct).where(OrderProduct.order_id == order.id)))
-        hit = [line for line in lines if line.product_id in shown]
-        if not hit:
-            continue
         for line in lines:
             line.shown = line.product_id in shown
-        paid += deliver(uow, actor, order, len(hit), len(lines))
+        paid += deliver(uow, actor, order, sum(1 for line in lines if line.shown), len(lines))
         delivered += 1
     uow.commit()
     return {"delivered": delivered, "paid_cents": paid}
