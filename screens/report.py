@@ -48,7 +48,7 @@ class ReportScreen(WorkScreen):
     """
     BINDINGS = [
         Binding("escape", "app.pop_screen", N_("返回"), tooltip=N_("回到上一页"), id="report.back"),
-        Binding("v", "rate", N_("评价"), tooltip=N_("给合作对方打分 (1-5) 并留言"), id="report.rate"),
+        Binding("v", "rate", N_("去评价"), tooltip=N_("给合作对方打分 (1-5) 并留言"), id="report.rate"),
         Binding("x", "export", N_("导出 Excel"), tooltip=N_("把这份报告导出到 .xlsx"), id="report.export"),
     ]
 

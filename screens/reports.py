@@ -78,7 +78,7 @@ class ReportsScreen(TableScreen):
         return (_("主播"),) if role is Role.MERCHANT else (_("商家"),) if role is Role.CREATOR else (_("商家"), _("主播"))
 
     def columns(self) -> tuple[str, ...]:
-        rated = (_("评价"),) if self.wb_app.actor.role in (Role.MERCHANT, Role.CREATOR) else ()
+        rated = (_("我的评价"),) if self.wb_app.actor.role in (Role.MERCHANT, Role.CREATOR) else ()
         return (_("合作"), *self._party(), _("状态"), _("完成时间"), _("成本"), _("GMV"), _("成交"), _("ROI"),
                 _("准时"), *rated)
 

@@ -251,9 +251,16 @@ def _order_coops(uow: UnitOfWork, rows: list[CoopOrder]) -> list[_Coop]:
         delivered = o.status == OrderStatus.DELIVERED.value
         out.append(_Coop("order", o.id, o.merchant_id, o.creator_id, o.status, OrderStatus(o.status).label,
                          o.closed_at or o.invited_at, o.quote_cents, o.settled_cents if delivered else 0,
-                         o.live_at if delivered else None, o.latest_delivery_at or o.cap_at,
+                         _live_start(o) if delivered else None, o.latest_delivery_at or o.cap_at,
                          o.closed_at if delivered else None, timedelta(0), sorted(products[o.id])))
     return out
+
+
+def _live_start(o: CoopOrder) -> datetime | None:
+    """The scheduled live time; a live held earlier than scheduled counts from its end (the delivery)."""
+    if o.live_at is None or o.closed_at is None:
+        return o.live_at or o.closed_at
+    return min(o.live_at, o.closed_at)
 
 
 def _task_coops(uow: UnitOfWork, rows: list[LiveTask]) -> list[_Coop]:
