@@ -12,6 +12,7 @@ from textual.screen import ModalScreen, Screen
 from screens.messages import DataChanged
 from workbench.domain.errors import DomainError
 from workbench.i18n import _
+from workbench.services import views
 
 if TYPE_CHECKING:
     from screens.app import WorkbenchApp
@@ -38,11 +39,23 @@ class Dialog(ModalScreen):
 
 
 class WorkScreen(Screen):
-    """Subclasses implement `fetch()` (runs in a worker thread, calls services) and `show(view)`."""
+    """Subclasses implement `fetch()` (runs in a worker thread, calls services) and `show(view)`.
+
+    A list screen also sets LIST_KEY (a key of `workbench.services.views.LISTS`) and implements
+    `list_filters()` / `set_list_filters()`: its filter and sort then persist per user, the user can
+    save them as named views, and the list opens with the default view or else the last-used state.
+    """
+
+    LIST_KEY = ""
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         translate_bindings(self)
+        self.list_sort = ""                  # the list's sort name ("" until the state is restored)
+        self.view_name: str | None = None    # the saved view in use, while its filter and sort are
+        self.saved_views: list = []          # the user's saved views of this list (ViewRow)
+        self._restored = False
+        self._remembered: tuple | None = None
 
     @property
     def wb_app(self) -> "WorkbenchApp":
@@ -71,11 +84,114 @@ class WorkScreen(Screen):
     @work(thread=True, exclusive=True, group="load")
     def _load(self) -> None:
         try:
+            if self.LIST_KEY and not self._restored:
+                state = self.wb_app.wb.run(views.open_list, self.wb_app.actor, views.ListKey(list_key=self.LIST_KEY))
+                self.app.call_from_thread(self._restore, state)
             view = self.fetch()
+            if self.LIST_KEY:
+                self._remember()
         except DomainError as exc:
             self.app.call_from_thread(self.app.notify, str(exc), severity="error")
             return
         self.app.call_from_thread(self.show, view)
+
+    # ---- saved views and the last-used filter and sort ----------------------------------------
+
+    def list_filters(self) -> dict[str, str]:
+        """The filters on screen, as the list's registry names them ("" or missing: no filter)."""
+        return {}
+
+    def set_list_filters(self, filters: dict[str, str]) -> None:
+        """Put `filters` on screen (UI thread; the widgets' change messages are held back)."""
+
+    def opened_with_filter(self) -> bool:
+        """Opened from a to-do or a link with a filter of its own: that filter wins over the saved one."""
+        return False
+
+    def list_state_changed(self) -> None:
+        """The filter or sort changed: a paged list starts again at its first page."""
+
+    def list_state(self) -> tuple[dict[str, str], str]:
+        return {k: v for k, v in self.list_filters().items() if v not in ("", None)}, self.list_sort
+
+    def _quietly(self):
+        from textual.widgets import Input, Select
+
+        return self.prevent(Select.Changed, Input.Changed)
+
+    def _restore(self, state) -> None:
+        self._restored = True
+        self.saved_views = state.views
+        if self.opened_with_filter():
+            self.list_sort = self.list_sort or views.LISTS[self.LIST_KEY].default_sort
+            return
+        with self._quietly():
+            self.set_list_filters(state.filters)
+            self.show_sort(state.sort)
+        self.list_sort, self.view_name = state.sort, state.view
+        self._remembered = (state.filters, state.sort)
+
+    def _remember(self) -> None:
+        """Store the filter and sort just shown as this user's last-used state of the list (worker)."""
+        filters, sort = self.list_state()
+        if (filters, sort) == self._remembered:
+            return
+        try:
+            self.wb_app.wb.run(views.save_prefs, self.wb_app.actor,
+                               views.SavePrefs(list_key=self.LIST_KEY, filters=views.pairs(filters), sort=sort))
+        except DomainError:   # a filter the list refuses (the screen says why): not worth remembering
+            return
+        self._remembered = (filters, sort)
+        current = next((v for v in self.saved_views if v.name == self.view_name), None)
+        if current is None or (current.filters, current.sort) != (filters, sort):
+            self.view_name = None    # the view no longer describes what is shown
+
+    def sort_label(self) -> str:
+        d = views.LISTS.get(self.LIST_KEY)
+        return _(d.sorts.get(self.list_sort, "")) if d else ""
+
+    def list_title(self, title: str) -> str:
+        """The panel title with the view in use and the sort: "直播通订单 · 视图「待付款」 · 最新在前"."""
+        if not self.LIST_KEY:
+            return title
+        parts = [title]
+        if self.view_name:
+            parts.append(_("视图「{name}」").format(name=self.view_name))
+        if self.sort_label():
+            parts.append(self.sort_label())
+        return " · ".join(parts)
+
+    def apply_view(self, view) -> None:
+        """Show the list with a saved view's filter and sort (from the views dialog or the palette)."""
+        self.list_sort, self.view_name = view.sort or views.LISTS[self.LIST_KEY].default_sort, view.name
+        with self._quietly():
+            self.set_list_filters(view.filters)
+            self.show_sort(self.list_sort)
+        self.list_state_changed()
+        self.reload()
+
+    def show_sort(self, name: str) -> None:
+        """Put the sort on screen, for a list that shows it in a widget of its own (UI thread)."""
+
+    def sort_available(self, name: str) -> bool:
+        """Whether the sort applies to the filter on screen (orders sort by deadline only in a state
+        that has one)."""
+        return True
+
+    def action_cycle_sort(self) -> None:
+        """The next sort order of the list that applies to the filter on screen."""
+        names = [n for n in views.LISTS[self.LIST_KEY].sorts if self.sort_available(n)]
+        self.list_sort = names[(names.index(self.list_sort) + 1) % len(names)] if self.list_sort in names else names[0]
+        with self._quietly():
+            self.show_sort(self.list_sort)
+        self.app.notify(_("排序: {sort}").format(sort=self.sort_label()), timeout=2)
+        self.list_state_changed()
+        self.reload()
+
+    def action_views(self) -> None:
+        from screens.widgets.views import ViewsDialog
+
+        self.app.push_screen(ViewsDialog(self))
 
     def fetch(self) -> Any:
         """Read what the screen shows, through services (worker thread)."""
@@ -137,7 +253,23 @@ class TableScreen(WorkScreen):
 
     def on_select_changed(self, event) -> None:
         if event.select.id == "filter":
+            self.list_state_changed()
             self.reload()
+
+    FILTER_KEY = ""    # the registry's name of the one filter above the table, on a list screen
+
+    def list_filters(self) -> dict[str, str]:
+        return {self.FILTER_KEY: self.filter_value() or ""} if self.FILTER_KEY else {}
+
+    def set_list_filters(self, filters: dict[str, str]) -> None:
+        from textual.widgets import Select
+
+        if self.FILTER_KEY:
+            value = filters.get(self.FILTER_KEY)
+            self.query_one("#filter", Select).value = value if value else Select.NULL
+
+    def opened_with_filter(self) -> bool:
+        return bool(self.initial_filter)
 
     def columns(self) -> tuple[str, ...]:
         return ()
@@ -153,7 +285,7 @@ class TableScreen(WorkScreen):
         self.rows = rows
         fill_table(self.query_one("#table", DataTable), self.columns(), [self.cells(r) for r in rows],
                    [str(i) for i in range(len(rows))])
-        self.query_one("#table-panel").border_title = _(self.TITLE_TEXT) + f" ({len(rows)})"
+        self.query_one("#table-panel").border_title = self.list_title(_(self.TITLE_TEXT)) + f" ({len(rows)})"
         self.refresh_bindings()
 
     def current(self):

@@ -55,6 +55,15 @@ def palette_entries(app) -> list[tuple[str, str, Callable[[], None]]]:
                 continue
             entries.append((b.description, b.tooltip or "", partial(app.call_later, screen.run_action, b.action)))
 
+    # The saved views of the list in front, by name (the views dialog, key v, manages them).
+    if getattr(screen, "LIST_KEY", ""):
+        from screens.widgets.views import describe
+
+        for view in screen.saved_views:
+            mark = _("默认视图") + " · " if view.is_default else ""
+            entries.append((_("视图: {name}").format(name=view.name), mark + describe(screen, view.filters),
+                            partial(screen.apply_view, view)))
+
     if app.actor.role is Role.MERCHANT:
         entries.append((_("资金: 充值"), _("为任务账户充值"), app.action_top_up))
     entries.append((_("通知: 全部标为已读"), _("把全部通知标为已读"), app.action_read_all))

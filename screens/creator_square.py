@@ -36,11 +36,14 @@ def _count(text: str, field: str) -> int:
 
 class CreatorSquareScreen(WorkScreen):
     CSS_PATH = "creator_square.tcss"
+    LIST_KEY = "creators"
     BINDINGS = [
         Binding("escape", "app.pop_screen", N_("返回"), tooltip=N_("回到工作台"), id="square.back"),
         Binding("enter", "profile", N_("主页"), tooltip=N_("打开主播主页"), id="square.profile", show=False),
         Binding("o", "order", N_("下单"), tooltip=N_("给选中的主播下直播任务"), id="square.order"),
         Binding("/", "search", N_("搜索"), tooltip=N_("按昵称或简介搜索"), id="square.search"),
+        Binding("s", "cycle_sort", N_("排序"), tooltip=N_("按场均观看、粉丝、报价、等级"), id="square.sort"),
+        Binding("v", "views", N_("视图"), tooltip=N_("使用、保存、重命名、删除视图, 设默认视图"), id="square.views"),
     ]
 
     def __init__(self) -> None:
@@ -61,7 +64,7 @@ class CreatorSquareScreen(WorkScreen):
             yield Select([(f"L{n}+", str(n)) for n in range(1, 8)], prompt=_("全部等级"), id="min_level",
                          compact=True)
         yield Panel(_("主播广场"), DataTable(id="creators", cursor_type="row", zebra_stripes=True),
-                    id="square-panel", more=_("Enter 主页 · o 下单 · / 搜索"))
+                    id="square-panel", more=_("Enter 主页 · o 下单 · / 搜索 · s 排序 · v 视图"))
         yield Footer()
 
     def on_mount(self) -> None:
@@ -73,19 +76,41 @@ class CreatorSquareScreen(WorkScreen):
             return self.wb_app.actor.role is Role.MERCHANT
         return True
 
-    def _query(self) -> creators.CreatorQuery:
+    def list_filters(self) -> dict[str, str]:
         category = self.query_one("#category", Select).value
         level = self.query_one("#min_level", Select).value
-        fans = self.query_one("#min_fans", Input).value.strip()
-        viewers = self.query_one("#min_viewers", Input).value.strip()
+        return {"text": self.query_one("#text", Input).value.strip(),
+                "category": category if isinstance(category, str) else "",
+                "min_fans": self.query_one("#min_fans", Input).value.strip(),
+                "min_viewers": self.query_one("#min_viewers", Input).value.strip(),
+                "max_quote": self.query_one("#max_quote", Input).value.strip(),
+                "min_level": level if isinstance(level, str) else ""}
+
+    def set_list_filters(self, filters: dict[str, str]) -> None:
+        for name in ("text", "min_fans", "min_viewers", "max_quote"):
+            self.query_one(f"#{name}", Input).value = filters.get(name, "")
+        for name in ("category", "min_level"):
+            value = filters.get(name, "")
+            self.query_one(f"#{name}", Select).value = value if value else Select.NULL
+
+    def describe_filters(self, filters: dict[str, str]) -> str:
+        labels = {"min_fans": _("粉丝≥{v}"), "min_viewers": _("场均观看≥{v}"), "max_quote": _("报价≤¥{v}"),
+                  "min_level": "L{v}+"}
+        return " · ".join(labels.get(k, "{v}").format(v=v) for k, v in filters.items() if v)
+
+    def show_sort(self, name: str) -> None:
+        self.query_one("#sort", Select).value = name or "viewers"
+
+    def _query(self) -> creators.CreatorQuery:
+        f = self.list_filters()
+        sort = self.query_one("#sort", Select).value
+        self.list_sort = sort if isinstance(sort, str) else "viewers"
         return creators.CreatorQuery.parse(
-            text=self.query_one("#text", Input).value,
-            category=category if isinstance(category, str) else None,
-            min_fans=_count(fans, "min_fans"),
-            min_viewers=_count(viewers, "min_viewers"),
-            min_level=int(level) if isinstance(level, str) else 0,
-            max_quote=self.query_one("#max_quote", Input).value.strip() or None,
-            sort=self.query_one("#sort", Select).value)
+            text=f["text"], category=f["category"] or None,
+            min_fans=_count(f["min_fans"], "min_fans"),
+            min_viewers=_count(f["min_viewers"], "min_viewers"),
+            min_level=int(f["min_level"]) if f["min_level"] else 0,
+            max_quote=f["max_quote"] or None, sort=self.list_sort)
 
     def fetch(self) -> list[CreatorCard] | DomainError:
         try:
@@ -99,7 +124,7 @@ class CreatorSquareScreen(WorkScreen):
         if isinstance(result, DomainError):
             panel.border_subtitle = Text(f"✗ {result}")   # plain text: it may echo what was typed
             return
-        panel.border_subtitle = _("Enter 主页 · o 下单 · / 搜索")
+        panel.border_subtitle = _("Enter 主页 · o 下单 · / 搜索 · s 排序 · v 视图")
         self.cards = result
         rows = []
         for c in result:
@@ -111,7 +136,7 @@ class CreatorSquareScreen(WorkScreen):
         fill_table(self.query_one("#creators", DataTable),
                    (_("主播"), _("状态"), _("等级"), _("粉丝"), _("场均观看"), _("报价/小时"), _("合作任务"), _("类目")),
                    rows, [str(c.id) for c in result])
-        panel.border_title = _("主播广场") + f" ({len(result)})"
+        panel.border_title = self.list_title(_("主播广场")) + f" ({len(result)})"
 
     def on_input_changed(self, _event: Input.Changed) -> None:
         self.reload()

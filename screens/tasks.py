@@ -39,12 +39,15 @@ def filter_choices() -> list[tuple[str, str]]:
 
 class TasksScreen(WorkScreen):
     CSS_PATH = "tasks.tcss"
+    LIST_KEY = "tasks"
     BINDINGS = [
         Binding("escape", "app.pop_screen", N_("返回"), tooltip=N_("回到工作台"), id="tasks.back"),
         Binding("enter", "open_task", N_("详情"), tooltip=N_("打开任务详情"), id="tasks.open", show=False),
         Binding("pagedown,ctrl+n", "next_page", N_("下一页"), tooltip=N_("更早的任务"), id="tasks.next"),
         Binding("pageup,ctrl+b", "first_page", N_("第一页"), tooltip=N_("回到最新的任务"), id="tasks.first"),
         Binding("f", "focus_filter", N_("筛选"), tooltip=N_("按状态筛选"), id="tasks.filter"),
+        Binding("o", "cycle_sort", N_("排序"), tooltip=N_("最新、播出最近、金额从高到低"), id="tasks.sort"),
+        Binding("v", "views", N_("视图"), tooltip=N_("使用、保存、重命名、删除视图, 设默认视图"), id="tasks.views"),
         Binding("z", "toggle_resting", N_("休息/接单"), tooltip=N_("切换休息中或营业中"), id="tasks.resting"),
     ]
 
@@ -59,7 +62,7 @@ class TasksScreen(WorkScreen):
         extra = {"value": self.initial} if self.initial else {}
         yield Select(filter_choices(), prompt=_("全部状态"), id="status", compact=True, **extra)
         yield Panel(_("任务"), DataTable(id="tasks", cursor_type="row", zebra_stripes=True), id="tasks-panel",
-                    more=_("Enter 详情 · f 筛选 · PgDn 下一页"))
+                    more=_("Enter 详情 · f 筛选 · o 排序 · v 视图 · PgDn 下一页"))
         yield Footer()
 
     def on_mount(self) -> None:
@@ -71,10 +74,34 @@ class TasksScreen(WorkScreen):
             return self.wb_app.actor.role is Role.CREATOR
         return True
 
-    def _query(self) -> TaskQuery:
+    def list_filters(self) -> dict[str, str]:
         value = self.query_one("#status", Select).value
         status, _sep, sub = (value if isinstance(value, str) else "").partition(":")
-        return TaskQuery(status=status or None, sub_status=sub or None, after_id=self.pages[-1], limit=PAGE)
+        return {"status": status, "sub_status": sub}
+
+    def set_list_filters(self, filters: dict[str, str]) -> None:
+        status, sub = filters.get("status", ""), filters.get("sub_status", "")
+        value = f"{status}:{sub}" if sub else status
+        self.query_one("#status", Select).value = value if value else Select.NULL
+
+    def describe_filters(self, filters: dict[str, str]) -> str:
+        try:
+            status = TaskStatus(filters["status"]).label if filters.get("status") else ""
+            sub = TaskSub(filters["sub_status"]).label if filters.get("sub_status") else ""
+        except ValueError:
+            return ""
+        return " · ".join(x for x in (status, sub) if x)
+
+    def opened_with_filter(self) -> bool:
+        return bool(self.initial)
+
+    def list_state_changed(self) -> None:
+        self.pages = [None]
+
+    def _query(self) -> TaskQuery:
+        f = self.list_filters()
+        return TaskQuery.parse(status=f["status"] or None, sub_status=f["sub_status"] or None,
+                               after_id=self.pages[-1], limit=PAGE, sort=self.list_sort or "newest")
 
     def fetch(self) -> list[TaskRow]:
         return self.wb_app.wb.run(list_tasks, self.wb_app.actor, self._query())
@@ -100,7 +127,7 @@ class TasksScreen(WorkScreen):
             data.append(cells)
         fill_table(self.query_one("#tasks", DataTable), headers, data, [str(r.id) for r in rows])
         page = len(self.pages)
-        self.query_one("#tasks-panel").border_title = _("任务") + " · " + _("第 {n} 页").format(n=page)
+        self.query_one("#tasks-panel").border_title = self.list_title(_("任务")) + " · " + _("第 {n} 页").format(n=page)
 
     def on_select_changed(self, _event: Select.Changed) -> None:
         self.pages = [None]

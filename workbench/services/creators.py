@@ -25,7 +25,15 @@ class CreatorQuery(Command):
     min_viewers: int = Field(default=0, ge=0)
     max_quote: str | None = None
     min_level: int = Field(default=0, ge=0, le=7)
-    sort: str = Field(default="viewers", pattern="^(viewers|fans|quote|level)$")
+    sort: str = Field(default="viewers", description="viewers, fans, quote (lowest first) or level")
+    view: str | None = Field(default=None, description="a saved view's name: its filters and sort")
+
+    @field_validator("sort")
+    @classmethod
+    def _sort(cls, v: str) -> str:
+        from workbench.services.views import check_sort
+
+        return check_sort("creators", v)
 
     @field_validator("category")
     @classmethod
@@ -95,7 +103,9 @@ def _card(uow: UnitOfWork, c: Creator, verified: bool, completed: int) -> Creato
 @read_only
 def search_creators(uow: UnitOfWork, actor: Actor, cmd: CreatorQuery | None = None) -> list[CreatorCard]:
     """Creators by the filters; resting ones are listed too, marked and not orderable."""
-    cmd = cmd or CreatorQuery()
+    from workbench.services.views import apply_view
+
+    cmd = apply_view(uow, actor, "creators", cmd or CreatorQuery())
     stmt = select(Creator, User.verified).join(User, User.id == Creator.user_id)
     if cmd.text:
         stmt = stmt.where(Creator.nickname.contains(cmd.text) | Creator.bio.contains(cmd.text))

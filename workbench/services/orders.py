@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from pydantic import Field
+from pydantic import Field, field_validator, model_validator
 from sqlalchemy import func, select
 
 from workbench.domain.errors import Conflict, DomainError, NotFound
@@ -28,6 +28,9 @@ from workbench.store.models import (
 from workbench.store.uow import UnitOfWork, expect_version
 
 PAGE = 50
+# The deadline an order's list sorts on, by the state that has one (as `_due` shows it).
+DUE_COLUMN = {"sample_shipped": "window_ends_at", "scheduled": "latest_delivery_at",
+              "confirmed": "latest_delivery_at"}
 
 
 class Invite(Command):
@@ -75,8 +78,33 @@ class RuleComplaint(Command):
 
 class OrderQuery(Command):
     status: str | None = None
-    after_id: int | None = None
+    after_id: int | None = Field(default=None, description="keyset: the orders after this one in the sort")
     limit: int = Field(default=PAGE, ge=1, le=500)
+    sort: str = Field(default="newest", description="newest, oldest, due (needs a status with a deadline) or quote")
+    view: str | None = Field(default=None, description="a saved view's name: its filter and sort")
+
+    @field_validator("status")
+    @classmethod
+    def _status(cls, v: str | None) -> str | None:
+        if v:
+            try:
+                OrderStatus(v)
+            except ValueError:
+                raise DomainError(_("未知状态: {value}").format(value=v), field="status") from None
+        return v or None
+
+    @field_validator("sort")
+    @classmethod
+    def _sort(cls, v: str) -> str:
+        from workbench.services.views import check_sort
+
+        return check_sort("orders", v)
+
+    @model_validator(mode="after")
+    def _due_needs_a_deadline(self) -> "OrderQuery":
+        if self.sort == "due" and self.status not in DUE_COLUMN:
+            raise DomainError(_("按截止排序需先筛选有截止时间的状态: 已寄样、已排期或已确认"), field="sort")
+        return self
 
 
 @dataclass(frozen=True, slots=True)
@@ -471,17 +499,38 @@ def _rows(uow: UnitOfWork, orders: list[CoopOrder]) -> list[OrderRow]:
 
 @read_only
 def list_orders(uow: UnitOfWork, actor: Actor, cmd: OrderQuery | None = None) -> list[OrderRow]:
-    cmd = cmd or OrderQuery()
+    """The actor's orders in the chosen sort, a page at a time: a keyset on (sort key, id), no OFFSET."""
+    from workbench.services.views import apply_view
+
+    cmd = apply_view(uow, actor, "orders", cmd or OrderQuery())
     stmt = _scope(actor)
     if cmd.status:
-        try:
-            OrderStatus(cmd.status)
-        except ValueError:
-            raise DomainError(_("未知状态: {value}").format(value=cmd.status), field="status") from None
         stmt = stmt.where(CoopOrder.status == cmd.status)
+    if cmd.sort in ("newest", "oldest"):
+        descending, key = cmd.sort == "newest", None
+    else:
+        descending = cmd.sort == "quote"
+        key = CoopOrder.quote_cents if cmd.sort == "quote" else getattr(CoopOrder, DUE_COLUMN[cmd.status])
     if cmd.after_id:
-        stmt = stmt.where(CoopOrder.id < cmd.after_id)
-    return _rows(uow, list(uow.session.scalars(stmt.order_by(CoopOrder.id.desc()).limit(cmd.limit))))
+        stmt = stmt.where(_after(uow, key, cmd.after_id, descending))
+    order = [CoopOrder.id.desc() if descending else CoopOrder.id.asc()]
+    if key is not None:
+        order.insert(0, key.desc() if descending else key.asc())
+    return _rows(uow, list(uow.session.scalars(stmt.order_by(*order).limit(cmd.limit))))
+
+
+def _after(uow: UnitOfWork, key, after_id: int, descending: bool):
+    """The keyset condition "after this order" on (key, id); the key's value is read from the order."""
+    from sqlalchemy import and_, or_
+
+    if key is None:
+        return CoopOrder.id < after_id if descending else CoopOrder.id > after_id
+    value = uow.session.scalar(select(key).where(CoopOrder.id == after_id))
+    if value is None:   # no such order (or no deadline): nothing comes after it
+        return CoopOrder.id.is_(None)
+    if descending:
+        return or_(key < value, and_(key == value, CoopOrder.id < after_id))
+    return or_(key > value, and_(key == value, CoopOrder.id > after_id))
 
 
 def _actions(actor: Actor, o: CoopOrder, complained: bool) -> list[str]:

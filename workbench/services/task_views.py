@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from pydantic import Field
-from sqlalchemy import select
+from pydantic import Field, field_validator
+from sqlalchemy import and_, or_, select
 
 from workbench.domain.errors import DomainError
 from workbench.domain.roles import Role
@@ -27,8 +27,17 @@ PAGE = 50
 class TaskQuery(Command):
     status: str | None = Field(default=None, pattern="^(pending|in_progress|disputed|completed|cancelled)$")
     sub_status: str | None = None
-    after_id: int | None = Field(default=None, description="keyset: tasks with a smaller id")
+    after_id: int | None = Field(default=None, description="keyset: the tasks after this one in the sort")
     limit: int = Field(default=PAGE, ge=1, le=500)
+    sort: str = Field(default="newest", description="newest, air (soonest air time first) or amount (highest first)")
+    view: str | None = Field(default=None, description="a saved view's name: its filter and sort")
+
+    @field_validator("sort")
+    @classmethod
+    def _sort(cls, v: str) -> str:
+        from workbench.services.views import check_sort
+
+        return check_sort("tasks", v)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,8 +112,11 @@ def _row(t: LiveTask, merchants: dict[int, str], creators: dict[int, str]) -> Ta
 
 @read_only
 def list_tasks(uow: UnitOfWork, actor: Actor, cmd: TaskQuery | None = None) -> list[TaskRow]:
-    """The actor's tasks, newest first, filtered by status and sub-status, a page at a time."""
-    cmd = cmd or TaskQuery()
+    """The actor's tasks filtered by status and sub-status, in the chosen sort, a page at a time
+    (a keyset on (sort key, id), no OFFSET)."""
+    from workbench.services.views import apply_view
+
+    cmd = apply_view(uow, actor, "tasks", cmd or TaskQuery())
     stmt = _scope(actor)
     if cmd.status:
         stmt = stmt.where(LiveTask.status == cmd.status)
@@ -114,9 +126,21 @@ def list_tasks(uow: UnitOfWork, actor: Actor, cmd: TaskQuery | None = None) -> l
             stmt = stmt.where(LiveTask.sub_status == cmd.sub_status)
     elif cmd.sub_status:
         raise DomainError(_("按子状态筛选前请先选状态"), field="sub_status")
+    key = {"newest": None, "air": LiveTask.air_at, "amount": LiveTask.amount_cents}[cmd.sort]
+    descending = cmd.sort != "air"
     if cmd.after_id:
-        stmt = stmt.where(LiveTask.id < cmd.after_id)
-    tasks = list(uow.session.scalars(stmt.order_by(LiveTask.id.desc()).limit(cmd.limit)))
+        if key is None:
+            stmt = stmt.where(LiveTask.id < cmd.after_id)
+        else:
+            value = uow.session.scalar(select(key).where(LiveTask.id == cmd.after_id))
+            if value is None:   # no such task: nothing comes after it
+                return []
+            stmt = stmt.where(or_(key < value, and_(key == value, LiveTask.id < cmd.after_id)) if descending
+                              else or_(key > value, and_(key == value, LiveTask.id > cmd.after_id)))
+    order = [LiveTask.id.desc() if descending else LiveTask.id.asc()]
+    if key is not None:
+        order.insert(0, key.desc() if descending else key.asc())
+    tasks = list(uow.session.scalars(stmt.order_by(*order).limit(cmd.limit)))
     merchants, creators = _names(uow, tasks)
     return [_row(t, merchants, creators) for t in tasks]
 
