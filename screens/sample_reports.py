@@ -66,7 +66,7 @@ class SampleReportsScreen(TableScreen):
         return (_("订单"), _("商家"), _("主播"), _("问题"), _("说明"), _("报告时间"), _("状态"))
 
     def cells(self, r: reputation.SampleReportRow) -> tuple:
-        detail = r.detail if len(r.detail) <= 24 else r.detail[:23] + "…"
+        detail = r.detail if len(r.detail) <= 14 else r.detail[:13] + "…"   # the whole text is in the ruling dialog
         return (f"#{r.order_id}", r.merchant, r.creator, r.reason_label, Text(detail),
                 local_time(r.filed_at, self.wb_app.actor.zone), Text(r.status_label, style=STYLE.get(r.status, "")))
 
