@@ -25,11 +25,12 @@ from workbench.services import reports
 def daily_gmv_chart(detail: reports.ReportDetail, width: int, height: int) -> Text:
     """GMV (yuan) per day from the day of the live to the end of the attribution window."""
     plotext.clf()
+    plotext.limitsize(False, False)   # the panel's size, not the size plotext guesses for the terminal
     plotext.plotsize(max(width, 20), max(height, 6))
     plotext.theme("clear")
     if detail.per_day:
         days = [d.day.strftime("%m-%d") for d in detail.per_day]
-        plotext.bar(days, [d.gmv_cents / 100 for d in detail.per_day])
+        plotext.bar(days, [d.gmv_cents / 100 for d in detail.per_day], orientation="horizontal", width=0.5)
     plotext.xlabel("")
     return Text.from_ansi(plotext.build())
 
@@ -108,6 +109,7 @@ class ReportScreen(WorkScreen):
         self.query_one("#figures", Static).update(grid)
         self._show_ratings(d)
         self._draw()
+        self.call_after_refresh(self._draw)   # again once the panels have their final size
         self.refresh_bindings()
 
     def _deadline_text(self, d: reports.ReportDetail) -> str:
