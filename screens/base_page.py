@@ -11,7 +11,7 @@ from screens.widgets.form import FieldSpec
 from workbench.domain.formatting import local_time
 from workbench.domain.money import format_money
 from workbench.i18n import N_, _
-from workbench.services import agency
+from workbench.services import agency, consequences
 
 
 class BasePageScreen(TableScreen):
@@ -55,4 +55,5 @@ class BasePageScreen(TableScreen):
             return
         self.app.push_screen(FormDialog(
             _("结束与 {base} 的合作?").format(base=self.page.base), [],
-            lambda _v: (agency.end_base_cooperation, None), submit=_("结束合作"), danger=True))
+            lambda _v: (agency.end_base_cooperation, None), preview=lambda _v: (consequences.base_end, None),
+            submit=_("结束合作"), danger=True))

@@ -15,7 +15,7 @@ from screens.widgets.table import fill_table
 from workbench.domain.formatting import local_time
 from workbench.domain.money import format_rate
 from workbench.i18n import N_, _
-from workbench.services import agency
+from workbench.services import agency, consequences
 
 STATUS = {"invited": (N_("待确认"), "yellow"), "active": (N_("生效中"), "green"), "declined": (N_("已拒绝"), "dim"),
           "ended": (N_("已结束"), "dim")}
@@ -105,7 +105,8 @@ class BindingsScreen(WorkScreen):
         if b is None:
             return
         fn = agency.end_store_binding if kind == "stores" else agency.end_creator_binding
+        preview = consequences.binding_end_store if kind == "stores" else consequences.binding_end_creator
+        ref = agency.BindingRef(binding_id=b.id, version=b.version)
         self.app.push_screen(FormDialog(
-            _("解除与 {name} 的绑定?").format(name=b.party), [],
-            lambda _v: (fn, agency.BindingRef(binding_id=b.id)),
-            consequence=_("从现在起生效; 之前的订单不受影响"), submit=_("解除绑定"), danger=True))
+            _("解除与 {name} 的绑定?").format(name=b.party), [], lambda _v: (fn, ref),
+            preview=lambda _v: (preview, ref), submit=_("解除绑定"), danger=True))

@@ -9,7 +9,7 @@ from screens.widgets.dialogs import FormDialog
 from screens.widgets.form import FieldSpec
 from workbench.domain.formatting import local_time
 from workbench.i18n import N_, _
-from workbench.services import orders
+from workbench.services import consequences, orders
 
 
 class ComplaintsScreen(TableScreen):
@@ -42,5 +42,6 @@ class ComplaintsScreen(TableScreen):
         self.app.push_screen(FormDialog(
             (_("投诉成立?") if upheld else _("投诉不成立?")), [FieldSpec("reason", _("处理意见"))],
             lambda v: (orders.rule_complaint, orders.RuleComplaint.parse(complaint_id=c.id, upheld=upheld, **v)),
-            consequence=_("主播 {name} 的合作数据将被处罚").format(name=c.creator) if upheld else "",
+            preview=lambda _v: (consequences.complaint_rule, consequences.ComplaintPreview(complaint_id=c.id,
+                                                                                           upheld=upheld)),
             submit=_("确认"), danger=upheld))

@@ -18,7 +18,7 @@ from workbench.domain.money import format_money
 from workbench.domain.roles import Role
 from workbench.i18n import N_, _
 from workbench.textfile import read_text_file
-from workbench.services import funds
+from workbench.services import consequences, funds
 
 
 def _status(status: str) -> Text:
@@ -165,10 +165,11 @@ def top_up_dialog(app) -> FormDialog:
 
 def decide_dialog(top_up_id: int, amount_cents: int, approve: bool) -> FormDialog:
     """Support staff confirm or reject one bank transfer; a rejection needs a reason."""
-    title = (_("确认充值 #{id} 到账?") if approve else _("驳回充值 #{id}?")).format(id=top_up_id)
-    consequence = (_("{amount} 将进入商家可用余额") if approve else _("{amount} 不会入账"))
+    title = (_("确认充值 #{id} 到账 ({amount})?") if approve else _("驳回充值 #{id} ({amount})?")).format(
+        id=top_up_id, amount=format_money(amount_cents))
     return FormDialog(
         title, [FieldSpec("note", _("备注 (驳回时必填)"))],
         lambda v: (funds.decide_top_up, funds.DecideTopUp.parse(top_up_id=top_up_id, approve=approve, **v)),
-        consequence=consequence.format(amount=format_money(amount_cents)),
-        submit=_("确认") if approve else _("驳回"), danger=not approve)
+        preview=lambda _v: (consequences.top_up_decide, consequences.DecisionPreview(top_up_id=top_up_id,
+                                                                                     approve=approve)),
+        submit=_("确认到账") if approve else _("驳回"), danger=not approve)

@@ -124,15 +124,14 @@ class OrderDetailScreen(WorkScreen):
         return orders.OrderRef(order_id=self.order_id)
 
     def action_pay(self) -> None:
-        amount = format_money(self.detail.row.quote_cents)
         self.app.push_screen(FormDialog(
             _("确认并付款?"), [], lambda _v: (orders.pay, self._ref()),
-            consequence=_("从可用余额冻结 {amount}, 交付后按讲解比例结算给主播").format(amount=amount),
-            submit=_("付款")))
+            preview=lambda _v: (consequences.order_pay, self._ref()), submit=_("付款")))
 
     def action_decline(self) -> None:
-        self.app.push_screen(FormDialog(_("拒绝这个邀约?"), [], lambda _v: (orders.decline, self._ref()),
-                                        consequence=_("不产生任何费用"), submit=_("拒绝"), danger=True))
+        self.app.push_screen(FormDialog(
+            _("拒绝这个邀约?"), [], lambda _v: (orders.decline, self._ref()),
+            preview=lambda _v: (consequences.order_decline, self._ref()), submit=_("拒绝"), danger=True))
 
     def action_accept(self) -> None:
         self.wb_app.perform(orders.accept, self._ref(), done=lambda _r: self.app.notify(_("已接单")))
@@ -154,8 +153,7 @@ class OrderDetailScreen(WorkScreen):
         self.app.push_screen(FormDialog(
             _("关闭订单?"), [FieldSpec("reason", _("关闭原因")), FieldSpec("return_tracking", _("退回样品运单号"))],
             lambda v: (orders.close, orders.CloseOrder.parse(order_id=self.order_id, **v)),
-            consequence=_("报价 {amount} 全额退还商家").format(amount=format_money(self.detail.row.quote_cents)),
-            submit=_("关闭订单"), danger=True))
+            preview=lambda _v: (consequences.order_close, self._ref()), submit=_("关闭订单"), danger=True))
 
     def action_complain(self) -> None:
         self.app.push_screen(FormDialog(

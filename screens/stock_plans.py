@@ -8,16 +8,17 @@ from textual.binding import Binding
 from screens.base import TableScreen
 from screens.widgets.dialogs import FormDialog
 from screens.widgets.form import FieldSpec
+from screens.widgets.undo import Undoable
 from workbench.domain.formatting import local_time
 from workbench.domain.roles import Role
 from workbench.i18n import N_, _
-from workbench.services import stock
+from workbench.services import consequences, stock
 
 STYLE = {"submitted": "yellow", "approved": "green", "rejected": "red", "revoked": "dim", "live": "cyan",
          "ended": "dim"}
 
 
-class StockPlansScreen(TableScreen):
+class StockPlansScreen(Undoable, TableScreen):
     TITLE_TEXT = N_("备货单")
     HINT = N_("n 新建 · r 撤回 · l 开播 · e 下播")
     BINDINGS = [
@@ -26,12 +27,15 @@ class StockPlansScreen(TableScreen):
         Binding("r", "revoke", N_("撤回"), tooltip=N_("审核前可以撤回"), id="plans.revoke"),
         Binding("l", "start", N_("开播"), tooltip=N_("审核通过的备货单开播"), id="plans.start"),
         Binding("e", "end", N_("下播"), tooltip=N_("结束直播: 按讲解的商品自动交付并结算"), id="plans.end"),
+        Binding("u", "undo", N_("撤销"), tooltip=N_("撤销刚才的撤回 (几秒内)"), id="plans.undo"),
     ]
     NEEDS = {"revoke": "submitted", "start": "approved", "end": "live"}
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         if action == "new":
             return self.wb_app.actor.role is Role.CREATOR
+        if action == "undo":
+            return self.can_undo()
         status = self.NEEDS.get(action)
         if status is None:
             return True
@@ -56,10 +60,15 @@ class StockPlansScreen(TableScreen):
         self.wb_app.action_open("stock_plan_form")
 
     def action_revoke(self) -> None:
+        """Revoking an unreviewed plan harms nobody: done at once, with a few seconds to undo."""
         plan = self.current()
-        self.app.push_screen(FormDialog(_("撤回备货单 #{id}?").format(id=plan.id), [],
-                                        lambda _v: (stock.revoke_plan, stock.PlanRef(plan_id=plan.id)),
-                                        submit=_("撤回"), danger=True))
+        if plan is None:
+            return
+        self.wb_app.perform(stock.revoke_plan, stock.PlanRef(plan_id=plan.id, version=plan.version),
+                            done=lambda _r: self.offer_undo(
+                                _("已撤回备货单 #{id}").format(id=plan.id), stock.restore_plan,
+                                stock.PlanRef(plan_id=plan.id),
+                                _("备货单 #{id} 已恢复为待审核").format(id=plan.id)))
 
     def action_start(self) -> None:
         plan = self.current()
@@ -79,4 +88,6 @@ class StockPlansScreen(TableScreen):
             [FieldSpec("shown", _("讲解过的商品 (空格选择)"), multi=True,
                        choices=[(name, str(pid)) for pid, name, _ex, _sh in plan.products])],
             lambda v: (stock.end_live, stock.EndLive(plan_id=plan.id, shown_product_ids=[int(x) for x in v["shown"]])),
-            consequence=_("订单按讲解的商品比例自动交付并结算"), submit=_("下播"), done=done))
+            preview=lambda v: (consequences.plan_end_live, consequences.EndLivePreview(
+                plan_id=plan.id, shown_product_ids=[int(x) for x in v["shown"]])),
+            note=_("订单按讲解的商品比例自动交付并结算"), submit=_("下播"), done=done))

@@ -18,7 +18,7 @@ from workbench.domain.formatting import local_time
 from workbench.domain.money import format_money, format_rate
 from workbench.domain.tasks import LiveKind
 from workbench.i18n import N_, _
-from workbench.services import disputes, tasks
+from workbench.services import consequences, disputes, tasks
 from workbench.services.task_views import TaskDetail, task_detail
 
 ACTIONS = {  # binding action -> the service action name it needs in TaskDetail.actions
@@ -129,31 +129,25 @@ class TaskDetailScreen(WorkScreen):
     def action_end_live(self) -> None:
         self._do(tasks.end_live, _("已下播, 等待商家验收"))
 
+    def _ref(self) -> tasks.TaskRef:
+        return tasks.TaskRef(task_id=self.task_id)
+
     def action_check(self) -> None:
-        amount = format_money(self.detail.row.amount_cents) if self.detail else ""
         self.app.push_screen(FormDialog(
-            _("验收通过?"), [], lambda _v: (tasks.check_task, tasks.TaskRef(task_id=self.task_id)),
-            consequence=_("冻结的 {amount} 将付给达人, 不可撤回").format(amount=amount), submit=_("验收通过")))
+            _("验收通过?"), [], lambda _v: (tasks.check_task, self._ref()),
+            preview=lambda _v: (consequences.task_check, self._ref()), submit=_("验收通过")))
 
     def action_reject(self) -> None:
         self.app.push_screen(FormDialog(
             _("拒绝任务 #{id}?").format(id=self.task_id), [FieldSpec("reason", _("原因"))],
             lambda v: (tasks.reject_task, tasks.Reasoned.parse(task_id=self.task_id, **v)),
-            consequence=_("不会创建定向计划; 冻结金额全额退还商家"), submit=_("拒绝"), danger=True))
+            preview=lambda _v: (consequences.task_reject, self._ref()), submit=_("拒绝"), danger=True))
 
     def action_cancel(self) -> None:
-        def confirm(rule: tasks.CancelRule) -> None:
-            consequence = rule.why + "\n" + _("达人得 {c} · 退还商家 {m}").format(
-                c=format_money(rule.to_creator_cents), m=format_money(rule.to_merchant_cents))
-            if rule.outcome == "dispute":
-                consequence = rule.why + "\n" + _("冻结的 {amount} 暂不退还, 等待裁决").format(
-                    amount=format_money(self.detail.row.amount_cents))
-            self.app.push_screen(FormDialog(
-                _("取消任务 #{id}?").format(id=self.task_id), [FieldSpec("reason", _("取消原因"))],
-                lambda v: (tasks.cancel_task, tasks.CancelTask.parse(task_id=self.task_id, **v)),
-                consequence=consequence, submit=_("确认取消"), danger=True))
-
-        self.wb_app.perform(tasks.cancel_preview, tasks.TaskRef(task_id=self.task_id), done=confirm)
+        self.app.push_screen(FormDialog(
+            _("取消任务 #{id}?").format(id=self.task_id), [FieldSpec("reason", _("取消原因"))],
+            lambda v: (tasks.cancel_task, tasks.CancelTask.parse(task_id=self.task_id, **v)),
+            preview=lambda _v: (consequences.task_cancel, self._ref()), submit=_("确认取消"), danger=True))
 
     def action_rule(self) -> None:
         def open_dialog(queue: list[disputes.DisputeRow]) -> None:
@@ -165,12 +159,14 @@ class TaskDetailScreen(WorkScreen):
 
 
 def rule_dialog(row: disputes.DisputeRow) -> FormDialog:
-    """Support staff set the creator's compensation out of the frozen amount, with a reason."""
+    """Support staff set the creator's compensation out of the frozen amount, with a reason; the
+    consequence follows the amount as it is typed."""
     return FormDialog(
         _("裁决任务 #{id} 的争议").format(id=row.task_id),
         [FieldSpec("compensation", _("赔付达人金额 (元)"), placeholder="0.00"),
          FieldSpec("reason", _("裁决理由"))],
         lambda v: (disputes.rule_dispute, disputes.RuleDispute.parse(dispute_id=row.id, **v)),
-        consequence=_("冻结 {amount}: 赔付之外的部分退还商家").format(amount=format_money(row.amount_cents)),
+        preview=lambda v: (consequences.dispute_rule, consequences.RulingPreview.parse(
+            dispute_id=row.id, compensation=v["compensation"] or "0")),
         note=_("商家 {m} · 主播 {c} · 取消原因: {why}").format(m=row.merchant, c=row.creator, why=row.reason),
-        submit=_("裁决"))
+        submit=_("裁决"), danger=True)

@@ -15,12 +15,13 @@ from textual.css.query import NoMatches
 from textual.widgets import Button, Footer, Header, Input, Select, Static
 
 from screens.base import WorkScreen
+from screens.widgets.dialogs import FormDialog
 from screens.widgets.form import FieldSpec, Form
 from screens.widgets.panel import Panel
 from workbench.domain.errors import DomainError
 from workbench.domain.money import Money, format_money
 from workbench.i18n import N_, _
-from workbench.services import creators, funds, products, tasks, users
+from workbench.services import consequences, creators, funds, products, tasks, users
 
 
 @dataclass(frozen=True)
@@ -144,8 +145,14 @@ class TaskFormScreen(WorkScreen):
         except DomainError as exc:
             form.show_error(exc.field, exc.message)
             return
-        self.wb_app.perform(tasks.publish_task, cmd, done=self._published,
+        # Publishing freezes money: the service says how much and what follows, and the merchant confirms.
+        self.wb_app.perform(consequences.task_publish, cmd, done=lambda _c: self._confirm(cmd),
                             failed=lambda exc: form.show_error(exc.field, exc.message))
+
+    def _confirm(self, cmd: tasks.PublishTask) -> None:
+        self.app.push_screen(FormDialog(
+            _("发布任务并冻结费用?"), [], lambda _v: (tasks.publish_task, cmd),
+            preview=lambda _v: (consequences.task_publish, cmd), submit=_("发布"), done=self._published))
 
     def _published(self, task_id: int) -> None:
         self.app.notify(_("任务 #{id} 已发布, 费用已冻结").format(id=task_id), title=_("发布任务"))

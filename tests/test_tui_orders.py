@@ -194,7 +194,10 @@ async def test_overdue_order_to_complaint_by_keys(demo):
         await pilot.press("u")
         await settle(pilot)
         await _type(pilot, app.screen.query_one("#field-reason", Input), "upheld")
-        await pilot.press("enter")
+        await pilot.press("enter")   # a ruling is confirmed by its key, never by Enter in the field
+        await settle(pilot)
+        assert isinstance(app.screen, FormDialog)
+        await pilot.press("ctrl+y")
         await settle(pilot)
     detail = demo.run(orders.order_detail, merchant, order_id)
     assert "投诉成立" in detail.complaint

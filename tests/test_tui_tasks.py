@@ -57,6 +57,10 @@ async def test_merchant_publishes_from_the_square_and_the_money_freezes(demo):
         air.value = "2026-06-03 20:00"
         await pilot.press("ctrl+s")
         await settle(pilot)
+        assert isinstance(app.screen, FormDialog)   # publishing freezes money: the merchant confirms it
+        assert "冻结 ¥1,500.00" in str(app.screen.query_one("#consequence").render())
+        await pilot.press("y")
+        await settle(pilot)
         assert isinstance(app.screen, TaskDetailScreen)
         assert app.screen.detail.row.amount_cents == 150_000
     after = demo.run(funds.fund_account, merchant)
@@ -143,6 +147,8 @@ async def test_support_rules_on_a_dispute_from_the_queue(demo):
         await settle(pilot)
         assert "✗" in str(dialog.query_one("#error-compensation").render())
         dialog.query_one("#field-compensation", Input).value = "300"
+        await settle(pilot)   # the consequence follows the amount: ¥300.00 to the creator, the rest back
+        assert "¥300.00 付给" in str(dialog.query_one("#consequence").render())
         await pilot.click("#submit")
         await settle(pilot)
         assert app.screen.query_one("#tasks", DataTable).row_count == 0
@@ -187,6 +193,14 @@ async def test_the_whole_journey_by_keys(demo):
             await pilot.press("space")
             await pilot.press("ctrl+s")
             await settle(pilot)
+            assert isinstance(app.screen, FormDialog), form.query_one(Form).values()
+            await pilot.press("enter")   # Enter on the confirmation cancels: nothing is frozen
+            await settle(pilot)
+            assert app.screen is form
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            await pilot.press("y")
+            await settle(pilot)
             assert isinstance(app.screen, TaskDetailScreen), form.query_one(Form).values()
             published.append(app.screen.task_id)
     after_publish = demo.run(funds.fund_account, merchant)
@@ -221,7 +235,10 @@ async def test_the_whole_journey_by_keys(demo):
         await pilot.press("c")
         await settle(pilot)
         await _type(pilot, app.screen.query_one("#field-reason", Input), "cancel")
-        await pilot.press("enter")
+        await pilot.press("enter")   # Enter in the reason does not cancel the task
+        await settle(pilot)
+        assert isinstance(app.screen, FormDialog)
+        await pilot.press("ctrl+y")
         await settle(pilot)
         assert app.screen.detail.row.state == "已取消 · 商家取消"
 
