@@ -325,3 +325,39 @@ def test_the_cli_shows_exports_and_rates_and_refuses_bad_input_with_exit_2(wb, c
     assert again.returncode == 2 and "subject_id:" in again.stderr
     with wb.uow(read_only=True) as uow:
         assert uow.session.scalar(select(func.count()).select_from(Rating)) == 1
+
+
+def test_report_pages_and_the_to_rate_count_read_indexes(tmp_path, now, backend):
+    """On a generated store with the planner's statistics: no large table is read whole, and pages
+    follow the keyset (no OFFSET beyond 0)."""
+    if backend != "sqlite":
+        pytest.skip("query plans are SQLite's")
+    import re
+
+    from tests.test_query_plans import _captured, _full_scans
+    from workbench.bootstrap import bootstrap
+    from workbench.clock import FixedClock
+    from workbench.config import Settings
+    from workbench.generate import Sizes, generate
+
+    big = bootstrap(Settings(db_url=f"sqlite:///{tmp_path / 'plans.db'}", lang="zh"), clock=FixedClock(now))
+    try:
+        generate(big, Sizes(orders=800, tasks=800, creators=30, products=200), 5, now)
+        with big.engine.begin() as conn:
+            conn.exec_driver_sql("ANALYZE")
+        for handle in ("gen.merchant", "gen.creator", "gen.support"):
+            actor = big.sign_in(handle)
+
+            def pages() -> None:
+                first = big.run(reports.list_reports, actor)
+                assert first, handle
+                big.run(reports.list_reports, actor, reports.ReportQuery(after=first[-1].key))
+                big.run(reports.list_reports, actor, reports.ReportQuery(to_rate=True))
+                with big.uow(read_only=True) as uow:
+                    reports.todo_count(uow, actor)
+
+            statements = _captured(big, pages)
+            assert not [s for s, p in statements if re.search(r"\bOFFSET \?", s) and p[-1] != 0]
+            assert _full_scans(big, statements) == [], handle
+    finally:
+        big.close()
