@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Header
+from textual.widgets import DataTable, Footer, Header, Select
 
 from screens.base import WorkScreen
 from screens.task_detail import rule_dialog
@@ -19,10 +19,14 @@ from workbench.services.disputes import DisputeRow
 
 class DisputesScreen(WorkScreen):
     CSS_PATH = "tasks.tcss"
+    LIST_KEY = "disputes"
     BINDINGS = [
         Binding("escape", "app.pop_screen", N_("返回"), tooltip=N_("回到工作台"), id="disputes.back"),
         Binding("r", "rule", N_("裁决"), tooltip=N_("设定赔付金额"), id="disputes.rule"),
         Binding("enter", "open_task", N_("任务详情"), tooltip=N_("打开争议的任务"), id="disputes.open"),
+        Binding("f", "focus_filter", N_("筛选"), tooltip=N_("待裁决或全部"), id="disputes.filter"),
+        Binding("o", "cycle_sort", N_("排序"), tooltip=N_("最早或最新在前"), id="disputes.sort"),
+        Binding("v", "views", N_("视图"), tooltip=N_("使用、保存、重命名、删除视图, 设默认视图"), id="disputes.views"),
     ]
 
     def __init__(self) -> None:
@@ -31,12 +35,34 @@ class DisputesScreen(WorkScreen):
 
     def compose(self) -> ComposeResult:
         yield Header()
+        yield Select([(_("待裁决"), "open"), (_("全部 (含已裁决)"), "all")], value="open", allow_blank=False,
+                     id="status", compact=True)
         yield Panel(_("待裁决的争议"), DataTable(id="tasks", cursor_type="row", zebra_stripes=True),
-                    id="tasks-panel", more=_("r 裁决 · Enter 任务详情"))
+                    id="tasks-panel", more=_("r 裁决 · Enter 任务详情 · f 筛选 · o 排序 · v 视图"))
         yield Footer()
 
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one("#tasks").focus()
+
+    def list_filters(self) -> dict[str, str]:
+        return {"state": str(self.query_one("#status", Select).value)}
+
+    def set_list_filters(self, filters: dict[str, str]) -> None:
+        self.query_one("#status", Select).value = filters.get("state") or "open"
+
+    def describe_filters(self, filters: dict[str, str]) -> str:
+        return _("全部 (含已裁决)") if filters.get("state") == "all" else _("待裁决")
+
+    def on_select_changed(self, _event: Select.Changed) -> None:
+        self.reload()
+
+    def action_focus_filter(self) -> None:
+        self.query_one("#status", Select).focus()
+
     def fetch(self) -> list[DisputeRow]:
-        return self.wb_app.wb.run(disputes.list_disputes, self.wb_app.actor)
+        return self.wb_app.wb.run(disputes.list_disputes, self.wb_app.actor,
+                                  self.list_filters()["state"] != "all", self.list_sort or "oldest")
 
     def show(self, rows: list[DisputeRow]) -> None:
         self.rows = rows
@@ -46,7 +72,8 @@ class DisputesScreen(WorkScreen):
                    [(f"#{d.task_id}", d.merchant, d.creator, format_money(d.amount_cents),
                      local_time(d.opened_at, zone), d.opened_by, d.reason) for d in rows],
                    [str(d.id) for d in rows])
-        self.query_one("#tasks-panel").border_title = _("待裁决的争议") + f" ({len(rows)})"
+        title = _("争议") if self.list_filters()["state"] == "all" else _("待裁决的争议")
+        self.query_one("#tasks-panel").border_title = self.list_title(title) + f" ({len(rows)})"
 
     def _current(self) -> DisputeRow | None:
         table = self.query_one("#tasks", DataTable)

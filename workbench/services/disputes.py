@@ -43,8 +43,12 @@ class DisputeRow:
 
 
 @read_only
-def list_disputes(uow: UnitOfWork, actor: Actor, open_only: bool = True) -> list[DisputeRow]:
-    """The dispute queue, oldest first (support staff: all; merchants and creators: their own)."""
+def list_disputes(uow: UnitOfWork, actor: Actor, open_only: bool = True, sort: str = "oldest") -> list[DisputeRow]:
+    """The dispute queue, oldest first or newest first (support staff: all; merchants and creators:
+    their own)."""
+    from workbench.services.views import check_sort
+
+    newest = check_sort("disputes", sort) == "newest"
     stmt = (select(Dispute, LiveTask, Merchant.company, Creator.nickname, User.name)
             .join(LiveTask, LiveTask.id == Dispute.task_id)
             .join(Merchant, Merchant.user_id == LiveTask.merchant_id)
@@ -58,7 +62,8 @@ def list_disputes(uow: UnitOfWork, actor: Actor, open_only: bool = True) -> list
         return []
     if open_only:
         stmt = stmt.where(Dispute.status == "open")
-    rows = uow.session.execute(stmt.order_by(Dispute.opened_at, Dispute.id))
+    rows = uow.session.execute(stmt.order_by(*((Dispute.opened_at.desc(), Dispute.id.desc()) if newest
+                                               else (Dispute.opened_at, Dispute.id))))
     return [DisputeRow(d.id, t.id, m, c, t.amount_cents, d.opened_at, who, d.reason, d.status,
                        d.compensation_cents, d.ruling, d.version) for d, t, m, c, who in rows]
 

@@ -103,12 +103,19 @@ def unread_count(uow: UnitOfWork, actor: Actor) -> int:
 
 
 @read_only
-def list_notifications(uow: UnitOfWork, actor: Actor, limit: int = 100, hidden: bool = False) -> list[NotificationView]:
-    """The inbox, newest first; with `hidden`, the notifications the reader hid instead."""
+def list_notifications(uow: UnitOfWork, actor: Actor, limit: int = 100, hidden: bool = False,
+                       unread_only: bool = False, sort: str = "newest") -> list[NotificationView]:
+    """The inbox, newest first (or oldest first); with `hidden`, the notifications the reader hid
+    instead; with `unread_only`, only those not read yet (a saved view's filter)."""
+    from workbench.services.views import check_sort
+
     shown = Notification.hidden_at.is_not(None) if hidden else Notification.hidden_at.is_(None)
-    rows = uow.session.scalars(
-        select(Notification).where(Notification.user_id == actor.id, shown)
-        .order_by(Notification.at.desc(), Notification.id.desc()).limit(limit))
+    stmt = select(Notification).where(Notification.user_id == actor.id, shown)
+    if unread_only:
+        stmt = stmt.where(Notification.read_at.is_(None))
+    order = ((Notification.at.asc(), Notification.id.asc()) if check_sort("notifications", sort) == "oldest"
+             else (Notification.at.desc(), Notification.id.desc()))
+    rows = uow.session.scalars(stmt.order_by(*order).limit(limit))
     return [NotificationView(n.id, n.at, n.kind, render(n.kind, n.params), n.screen, n.ref_id,
                              n.read_at is not None) for n in rows]
 

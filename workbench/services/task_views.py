@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from sqlalchemy import and_, or_, select
 
 from workbench.domain.errors import DomainError
@@ -38,6 +38,16 @@ class TaskQuery(Command):
         from workbench.services.views import check_sort
 
         return check_sort("tasks", v)
+
+    @model_validator(mode="after")
+    def _sub_of_status(self) -> "TaskQuery":
+        if self.sub_status:
+            if not self.status:
+                raise DomainError(_("按子状态筛选前请先选状态"), field="sub_status")
+            subs = {s.value for s in SUBS_OF[TaskStatus(self.status)]}
+            if self.sub_status not in subs:
+                raise DomainError(_("子状态与状态不符: {sub}").format(sub=self.sub_status), field="sub_status")
+        return self
 
 
 @dataclass(frozen=True, slots=True)
