@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import work
 from textual.app import App
@@ -14,10 +14,13 @@ from screens import registry
 from screens.base import translate_bindings
 from screens.commands import WorkbenchCommands
 from screens.messages import DataChanged
-from workbench.bootstrap import Workbench
 from workbench.domain.errors import DomainError
 from workbench.i18n import N_, _
-from workbench.services.base import Actor
+from workbench.domain.actor import Actor
+
+if TYPE_CHECKING:
+    from workbench.bootstrap import Workbench
+    from workbench.services.dashboard_view import DashboardView
 
 
 class WorkbenchApp(App):
@@ -32,9 +35,13 @@ class WorkbenchApp(App):
         Binding("f1", "open('help')", N_("帮助"), tooltip=N_("打开帮助中心"), id="app.help", show=False),
     ]
 
-    def __init__(self, workbench: Workbench, actor: Actor | None = None, scheduler: bool = False) -> None:
+    def __init__(self, workbench: Workbench, actor: Actor | None = None, scheduler: bool = False,
+                 first_view: Callable[[], DashboardView | None] | None = None) -> None:
+        """`first_view`: the first dashboard, read while the UI loaded (see workbench.firstscreen);
+        `workbench` may then still be opening (a LazyWorkbench)."""
         super().__init__()
         self.wb = workbench
+        self._first_view = first_view
         self.actor = actor
         self.with_scheduler = scheduler
         self.firing = None
@@ -51,20 +58,41 @@ class WorkbenchApp(App):
         self._seen = -1   # the newest notification already shown; -1 until the first poll
         self.set_interval(self.POLL_SECONDS, self._poll_store)
         if self.with_scheduler:
-            # APScheduler on Textual's own event loop; the firing itself runs in its thread pool,
-            # so the UI never waits for it. Only the process holding the lease fires.
-            from apscheduler.schedulers.asyncio import AsyncIOScheduler
-
-            from workbench.scheduler import Firing
-
-            self.firing = Firing(self.wb)
-            self.firing.start(AsyncIOScheduler(event_loop=asyncio.get_running_loop(), timezone="UTC"))
+            when_ready = getattr(self.wb, "when_ready", None)
+            if when_ready is None:
+                self._start_scheduler()
+            else:   # the store is still opening: start firing once it is open
+                when_ready(lambda: self.call_from_thread(self._start_scheduler))
         if self.actor is None:
             from screens.user_picker import UserPickerScreen
 
             self.push_screen(UserPickerScreen())
         else:
             self.start_as(self.actor)
+
+    def _start_scheduler(self) -> None:
+        # APScheduler on Textual's own event loop; the firing itself runs in its thread pool,
+        # so the UI never waits for it. Only the process holding the lease fires.
+        if not self.is_running:
+            return
+        from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+        from workbench.scheduler import Firing
+
+        self.firing = Firing(self.wb)
+        self.firing.start(AsyncIOScheduler(event_loop=asyncio.get_running_loop(), timezone="UTC"))
+
+    def take_first_view(self) -> DashboardView | None:
+        """The dashboard read while the UI loaded, once (worker thread; waits for it). After it is
+        on screen the store opens in the background for everything else."""
+        take, self._first_view = self._first_view, None
+        if take is None:
+            return None
+        view = take()
+        start = getattr(self.wb, "start", None)
+        if start is not None:
+            self.call_from_thread(self.call_after_refresh, start)
+        return view
 
     def on_unmount(self) -> None:
         if self.firing is not None:

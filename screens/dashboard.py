@@ -14,8 +14,7 @@ from screens.base import WorkScreen
 from screens.widgets.panel import Panel
 from screens.widgets.table import fill_table
 from workbench.i18n import N_, _
-from workbench.services import dashboard
-from workbench.services.dashboard import DashboardView
+from workbench.services.dashboard_view import DashboardView
 
 
 class DashboardScreen(WorkScreen):
@@ -59,6 +58,11 @@ class DashboardScreen(WorkScreen):
         yield Footer()
 
     def fetch(self) -> DashboardView:
+        first = self.wb_app.take_first_view()
+        if first is not None:
+            return first
+        from workbench.services import dashboard   # with the store's libraries, after the first paint
+
         return self.wb_app.wb.run(dashboard.load_dashboard, self.wb_app.actor, self.wb_app.screens_for_actor())
 
     def action_refresh(self) -> None:

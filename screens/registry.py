@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from importlib import import_module
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from textual.screen import Screen
+if TYPE_CHECKING:
+    from textual.screen import Screen
 
 
 # key -> "module:Class". Modules are imported when a screen is first opened, not at start-up:

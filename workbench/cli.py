@@ -14,14 +14,19 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from workbench.config import ConfigError, Settings, env_settings
 from workbench.domain.errors import DomainError
 from workbench.domain.formatting import local_time
 from workbench.domain.money import format_money
-from workbench.store.engine import StoreError
 from workbench.textfile import read_text_file
+
+
+if TYPE_CHECKING:
+    from workbench.config import Settings
+
+# The settings (pydantic) and the store (SQLAlchemy) are imported where a command needs them, not
+# here: `workbench run` loads them in parallel with Textual (see workbench.firstscreen).
 
 
 class UsageError(Exception):
@@ -330,6 +335,8 @@ def _build_parser(only: str | None = None) -> argparse.ArgumentParser:
 
 
 def _settings(args: argparse.Namespace) -> Settings:
+    from workbench.config import env_settings
+
     return env_settings(db_url=getattr(args, "db", None), lang=getattr(args, "lang", None),
                         zone=getattr(args, "zone", None))
 
@@ -393,17 +400,55 @@ def _one_line(item: Any, zone: str) -> str:
 # ---- commands --------------------------------------------------------------------------------
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from workbench.bootstrap import bootstrap
-
     from workbench.clock import clock_from
 
-    settings = _settings(args)
-    wb = bootstrap(settings, create=False, clock=clock_from(settings.now, args.clock_speed))
+    def open_store():
+        from workbench.bootstrap import bootstrap
+
+        settings = _settings(args)
+        return bootstrap(settings, create=False, clock=clock_from(settings.now, args.clock_speed))
+
+    if args.as_user and args.clock_speed is None:
+        from workbench import firstscreen
+
+        if firstscreen.available():
+            code = _run_prefetched(args, open_store)
+            if code is not None:
+                return code
+    wb = open_store()
     actor = wb.sign_in(args.as_user) if args.as_user else None
     # The one deferred import of the UI: the core never loads Textual otherwise.
     from screens.app import WorkbenchApp
 
     WorkbenchApp(wb, actor, scheduler=not args.no_scheduler).run()
+    return 0
+
+
+def _run_prefetched(args: argparse.Namespace, open_store) -> int | None:
+    """The dashboard read by a forked child while this process loads Textual (see
+    workbench.firstscreen); None when the child could not sign in: then start the ordinary way."""
+    from screens.registry import available_for
+    from workbench import firstscreen
+    from workbench.i18n import LANGUAGES, detect_language, set_language
+
+    first = firstscreen.prefetch(open_store, args.as_user, available_for)
+    if first is None:
+        return None
+    wanted = args.lang or detect_language()
+    if wanted in LANGUAGES:
+        set_language(wanted)   # before the screens are built; the child confirms it below
+    from screens.app import WorkbenchApp
+
+    signed = first.signed_in()
+    if signed is None:
+        return None
+    lang, actor = signed
+    set_language(lang)
+    wb = firstscreen.LazyWorkbench(open_store)
+    try:
+        WorkbenchApp(wb, actor, scheduler=not args.no_scheduler, first_view=first.view).run()
+    finally:
+        first.close()
     return 0
 
 
@@ -754,17 +799,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _cmd_action(args)
     except DomainError as exc:
         print(f"workbench: {_printable(str(exc))}", file=sys.stderr)
-    except (ConfigError, StoreError, UsageError) as exc:
+    except UsageError as exc:
         print(f"workbench: {_printable(str(exc))}", file=sys.stderr)
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # a defect, not bad input: say so in one line, details on request
+        if _expected(exc):   # a bad setting or an unusable store: bad input, said in one line
+            print(f"workbench: {_printable(str(exc))}", file=sys.stderr)
+            return 2
         if os.environ.get("WORKBENCH_DEBUG"):
             raise
         print(f"workbench: unexpected error: {exc!r} (set WORKBENCH_DEBUG=1 for the traceback)",
               file=sys.stderr)
         return 1
     return 2
+
+
+def _expected(exc: Exception) -> bool:
+    from workbench.config import ConfigError
+    from workbench.store.engine import StoreError
+
+    return isinstance(exc, (ConfigError, StoreError))
 
 
 if __name__ == "__main__":

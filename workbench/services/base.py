@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
+from workbench.domain.actor import SYSTEM, Actor
 from workbench.domain.errors import DomainError, Forbidden
 from workbench.domain.roles import Role
 from workbench.i18n import _
@@ -16,28 +16,14 @@ from workbench.store.models import AuditEntry, Notification
 from workbench.store.uow import UnitOfWork
 
 
-@dataclass(frozen=True, slots=True)
-class Actor:
-    """The user a use case runs as. `id` is None for the system (scheduler, migrations)."""
-
-    id: int | None
-    handle: str
-    name: str
-    role: Role | None
-    zone: str = "Asia/Shanghai"
-
-    @property
-    def is_system(self) -> bool:
-        return self.id is None
-
-
-SYSTEM = Actor(id=None, handle="system", name="system", role=None)
 
 
 class Command(BaseModel):
     """Base of every command model: strict about unknown fields, immutable."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    # defer_build: a command's validator is built when first used, not when its module is imported
+    # (a session imports dozens of commands and uses a few; this saves start-up time and memory).
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True, defer_build=True)
 
     @model_validator(mode="after")
     def _numbers_fit_the_store(self) -> "Command":

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -27,62 +26,9 @@ from workbench.store.models import (
     Journal, LiveTask, Posting, Product, Sale, Shop, SignIn, StockPlan, StoreBinding, User,
 )
 from workbench.store.uow import UnitOfWork
-
-
-@dataclass(frozen=True, slots=True)
-class TodoItem:
-    key: str
-    label: str
-    count: int
-    screen: str | None
-    filter: str | None = None   # what the screen opens filtered on, e.g. a task status
-
-
-@dataclass(frozen=True, slots=True)
-class Figure:
-    key: str
-    label: str
-    value: str
-
-
-@dataclass(frozen=True, slots=True)
-class Step:
-    title: str
-    done: bool
-    screen: str | None
-    help: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class Recommendation:
-    """A creator (for merchants) or a product (for creators), with why it is recommended."""
-
-    kind: str          # "creator" | "product"
-    ref_id: int
-    title: str
-    columns: tuple[str, ...]
-    reason: str
-    detail: tuple[tuple[str, str], ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class CaseView:
-    who: str
-    title: str
-    body: str
-
-
-@dataclass(frozen=True, slots=True)
-class DashboardView:
-    user: str
-    role: Role
-    todo: list[TodoItem]
-    figures: list[Figure]
-    steps: list[Step]
-    rec_kind: str
-    rec_headers: tuple[str, ...]
-    recommendations: list[Recommendation]
-    cases: list[CaseView]
+from workbench.services.dashboard_view import (  # noqa: F401  (the view types belong to this use case)
+    CaseView, DashboardView, Figure, Recommendation, Step, TodoItem,
+)
 
 
 # ---- to-do (待办事项) ------------------------------------------------------------------------

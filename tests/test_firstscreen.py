@@ -1,0 +1,110 @@
+"""The first screen read in a forked child while the parent loads the UI (workbench.firstscreen)."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from screens.registry import available_for
+from tests.conftest import DEMO_NOW, open_store
+from workbench import firstscreen
+from workbench.services import dashboard
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_the_child_reads_the_same_dashboard_the_service_reads(demo_path):
+    first = firstscreen.prefetch(lambda: open_store(demo_path), "m.shanwei", available_for)
+    assert first is not None
+    lang, actor = first.signed_in()
+    view = first.view()
+    assert (lang, actor.handle, actor.role.value) == ("zh", "m.shanwei", "merchant")
+    wb = open_store(demo_path)
+    try:
+        assert view == wb.run(dashboard.load_dashboard, actor, available_for("merchant"))
+    finally:
+        wb.close()
+    assert first.pid == 0 and first.fd == -1           # reaped and closed
+    assert first.view() is None                        # once
+
+
+def test_a_child_that_cannot_sign_in_answers_none_and_is_reaped(demo_path):
+    first = firstscreen.prefetch(lambda: open_store(demo_path), "nobody", available_for)
+    assert first is not None
+    pid = first.pid
+    assert first.signed_in() is None
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)                    # already reaped: no zombie left behind
+
+
+def test_the_lazy_store_opens_once_passes_on_listeners_and_raises_what_opening_raised(demo_path):
+    opened, heard, ready = [], [], threading.Event()
+
+    def build():
+        opened.append(1)
+        return open_store(demo_path)
+
+    lazy = firstscreen.LazyWorkbench(build)
+    lazy.on_change(lambda: heard.append("change"))
+    lazy.when_ready(ready.set)
+    assert not opened                                  # nothing happens until it is started or used
+    actor = lazy.sign_in("m.shanwei")                  # a use waits for the store, starting it
+    assert ready.wait(5) and opened == [1]
+    from workbench.services.notifications import MarkRead, mark_read
+
+    lazy.run(mark_read, actor, MarkRead(ids=None))
+    assert heard == ["change"]
+    lazy.start()
+    assert opened == [1]
+    lazy.close()
+
+    broken = firstscreen.LazyWorkbench(lambda: (_ for _ in ()).throw(RuntimeError("disk gone")))
+    with pytest.raises(RuntimeError, match="disk gone"):
+        broken.get()
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux")
+def test_workbench_run_paints_the_dashboard_then_works_on_the_store_it_opens_behind(demo_path, tmp_path):
+    socket, name = f"wb-first-{os.getpid()}", "first"
+    done = tmp_path / "exit-code"
+    env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/"), "LANG": "C.UTF-8",
+           "TERM": "screen-256color", "WORKBENCH_NOW": DEMO_NOW, "WORKBENCH_LANG": "zh"}
+    command = ("env -i " + " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items()) + " "
+               + shlex.join([sys.executable, "-m", "workbench", "run", "--db", str(demo_path), "--as", "m.shanwei",
+                             "--no-scheduler"]) + f"; echo $? > {shlex.quote(str(done))}; sleep 30")
+
+    def tmux(*args: str) -> str:
+        return subprocess.run(["tmux", "-L", socket, *args], check=True, capture_output=True, text=True).stdout
+
+    def wait_for(*texts: str) -> str:
+        deadline = time.monotonic() + 30
+        while True:
+            screen = tmux("capture-pane", "-p", "-t", name)
+            if all(t in screen for t in texts):
+                return screen
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{texts} not on screen:\n{screen}")
+            time.sleep(0.05)
+
+    tmux("new-session", "-d", "-s", name, "-x", "120", "-y", "40", f"cd {shlex.quote(str(ROOT))} && {command}")
+    try:
+        wait_for("待办事项", "核心数据", "可用余额", "¥")
+        tmux("send-keys", "-t", name, "f")                # the fund account: read through the store opened behind
+        wait_for("充值记录")
+        tmux("send-keys", "-t", name, "Escape")
+        wait_for("待办事项")
+        tmux("send-keys", "-t", name, "C-q")
+        deadline = time.monotonic() + 15
+        while not done.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert done.read_text().strip() == "0"
+    finally:
+        subprocess.run(["tmux", "-L", socket, "kill-server"], capture_output=True)

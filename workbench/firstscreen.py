@@ -1,0 +1,206 @@
+"""The first screen, read in a second process while the first one loads the UI.
+
+Most of `workbench run --as USER`'s start-up is loading libraries: Textual for the screen,
+SQLAlchemy and pydantic for the store. Neither needs the other, so `prefetch()` forks before
+either is loaded. The child opens the store, signs in, reads the dashboard and sends both down a
+pipe, then exits; the parent loads Textual meanwhile and paints the dashboard when the view
+arrives. The parent's own store (a `LazyWorkbench`) is opened in a background thread once the
+first screen is on, so everything after it runs exactly as before. On a machine with two cores the
+dashboard is on screen in little more than the time a bare Textual app takes.
+
+Anything unexpected in the child (an unknown user, a damaged store, a crash) makes `signed_in()`
+answer None, and the caller starts the ordinary way, which reports the problem as it always has.
+Nothing here imports Textual, SQLAlchemy or pydantic at module level.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import struct
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from workbench.bootstrap import Workbench
+    from workbench.domain.actor import Actor
+    from workbench.services.dashboard_view import DashboardView
+
+_HEADER = struct.Struct("!I")
+
+
+def available() -> bool:
+    """Worth it only before the store's libraries are loaded (an SSH session's zygote has them
+    already) and where processes can fork."""
+    import sys
+
+    return hasattr(os, "fork") and "sqlalchemy" not in sys.modules
+
+
+def prefetch(open_store: Callable[[], "Workbench"], handle: str,
+             screens_for: Callable[[str | None], frozenset[str]]) -> "FirstScreen | None":
+    """Fork; the child runs `open_store()`, signs in as `handle` and reads the dashboard."""
+    try:
+        read_fd, write_fd = os.pipe()
+        pid = os.fork()
+    except OSError:
+        return None
+    if pid == 0:   # the child: never returns
+        os.close(read_fd)
+        _child(write_fd, open_store, handle, screens_for)
+    os.close(write_fd)
+    return FirstScreen(pid, read_fd)
+
+
+def _child(fd: int, open_store: Callable[[], "Workbench"], handle: str,
+           screens_for: Callable[[str | None], frozenset[str]]) -> None:
+    try:
+        # The parent owns the terminal: nothing of the child's may reach it.
+        null = os.open(os.devnull, os.O_RDWR)
+        for std in (0, 1, 2):
+            os.dup2(null, std)
+        wb = open_store()
+        actor = wb.sign_in(handle)
+        from workbench.i18n import language
+
+        _send(fd, ("signed_in", language(), actor))
+        from workbench.services import dashboard
+
+        view = wb.run(dashboard.load_dashboard, actor, screens_for(actor.role.value if actor.role else None))
+        _send(fd, ("view", view))
+        wb.close()
+    except BaseException:   # noqa: BLE001 - the parent starts the ordinary way and reports it
+        pass
+    finally:
+        os._exit(0)
+
+
+def _send(fd: int, message: Any) -> None:
+    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    view = memoryview(_HEADER.pack(len(data)) + data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+class FirstScreen:
+    """The parent's end: who signed in (and in which language), then the dashboard's view."""
+
+    def __init__(self, pid: int, fd: int) -> None:
+        self.pid, self.fd = pid, fd
+        self._lock = threading.Lock()
+
+    def _receive(self) -> Any:
+        header = self._read(_HEADER.size)
+        if header is None:
+            return None
+        data = self._read(_HEADER.unpack(header)[0])
+        return None if data is None else pickle.loads(data)
+
+    def _read(self, n: int) -> bytes | None:
+        chunks, left = [], n
+        while left:
+            chunk = os.read(self.fd, left)
+            if not chunk:
+                return None
+            chunks.append(chunk)
+            left -= len(chunk)
+        return b"".join(chunks)
+
+    def signed_in(self) -> "tuple[str, Actor] | None":
+        """(language, actor), or None when the child could not sign in (then it has exited)."""
+        with self._lock:
+            message = self._safe_receive()
+        if not message or message[0] != "signed_in":
+            self.close()
+            return None
+        return message[1], message[2]
+
+    def view(self) -> "DashboardView | None":
+        """The dashboard read by the child, or None if it could not be read; once."""
+        with self._lock:
+            if self.fd < 0:
+                return None
+            message = self._safe_receive()
+        self.close()
+        return message[1] if message and message[0] == "view" else None
+
+    def _safe_receive(self) -> Any:
+        try:
+            return self._receive()
+        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError):
+            return None
+
+    def close(self) -> None:
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
+        if self.pid:
+            try:
+                os.waitpid(self.pid, 0)
+            except ChildProcessError:
+                pass
+            self.pid = 0
+
+
+class LazyWorkbench:
+    """Stands for the Workbench until it is opened in a background thread: `start()` begins,
+    any other use waits for it. `on_change` listeners given before are passed on."""
+
+    def __init__(self, build: Callable[[], "Workbench"]) -> None:
+        self._build = build
+        self._wb: "Workbench | None" = None
+        self._error: BaseException | None = None
+        self._ready = threading.Event()
+        self._started = False
+        self._lock = threading.Lock()
+        self._listeners: list[Callable[[], None]] = []
+        self._when_ready: list[Callable[[], None]] = []
+
+    def start(self) -> None:
+        with self._lock:
+            if self._started:
+                return
+            self._started = True
+        threading.Thread(target=self._open, name="workbench-open", daemon=True).start()
+
+    def _open(self) -> None:
+        try:
+            wb = self._build()
+            with self._lock:
+                for listener in self._listeners:
+                    wb.on_change(listener)
+                self._wb = wb
+        except BaseException as exc:   # noqa: BLE001 - raised again to whoever uses the store
+            self._error = exc
+        with self._lock:
+            self._ready.set()
+            callbacks, self._when_ready = self._when_ready, []
+        for callback in callbacks:
+            callback()
+
+    def get(self) -> "Workbench":
+        self.start()
+        self._ready.wait()
+        if self._error is not None:
+            raise self._error
+        assert self._wb is not None
+        return self._wb
+
+    def when_ready(self, callback: Callable[[], None]) -> None:
+        """`callback()` once the store is open (in the opening thread), or now if it is."""
+        with self._lock:
+            if not self._ready.is_set():
+                self._when_ready.append(callback)
+                return
+        callback()
+
+    def on_change(self, listener: Callable[[], None]) -> None:
+        with self._lock:
+            if self._wb is None:
+                self._listeners.append(listener)
+                return
+        self._wb.on_change(listener)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.get(), name)
