@@ -26,8 +26,8 @@ from workbench.cli import ACTIONS, _jsonable
 from workbench.domain.errors import DomainError, Forbidden, NotFound
 from workbench.domain.roles import Role
 from workbench.services import (agency, calendar, creators, dashboard, disputes, fees, funds, help, income,
-                                notifications, orders, products, selection, stock, task_views, tasks, users,
-                                webhooks)
+                                notifications, orders, products, reputation, selection, stock, task_views, tasks,
+                                users, webhooks)
 from workbench.store import models as m
 
 pytestmark = pytest.mark.both_backends
@@ -61,6 +61,7 @@ class Truth:
     task_accounts: dict[int, str] = field(default_factory=dict)
     balances: dict[tuple[int, str], int] = field(default_factory=dict)
     nicknames: dict[int, str] = field(default_factory=dict)
+    samples: dict[int, tuple[int, int, str]] = field(default_factory=dict)      # merchant, creator, status
 
 
 def read_truth(wb) -> Truth:
@@ -89,6 +90,7 @@ def read_truth(wb) -> Truth:
         t.task_accounts = {r.merchant_id: r.account_no for r in s.scalars(select(m.TaskAccount))}
         t.balances = {(r.owner_id, r.kind): r.balance_cents for r in s.scalars(select(m.Account))}
         t.nicknames = {r.user_id: r.nickname for r in s.scalars(select(m.Creator))}
+        t.samples = {r.id: (r.merchant_id, r.creator_id, r.status) for r in s.scalars(select(m.SampleReport))}
     return t
 
 
@@ -227,6 +229,15 @@ def _record(out, role, me, t):
     assert out["role"] == role
 
 
+def _samples(out, role, me, t):
+    assert ids(out) == {i for i, (mm, c, st) in t.samples.items() if st == "open" and party(role, me, mm, c)}
+
+
+def _reputation(out, role, me, t):
+    assert [f["key"] for f in out] == (["response", "samples", "payment", "rating"] if role == "merchant"
+                                       else ["rating"])
+
+
 def _any(out, role, me, t):
     """Public or the actor's own by construction (the creator square, help, settings)."""
 
@@ -263,6 +274,8 @@ READS: dict[tuple[str, str], tuple[Callable, Check]] = {
     ("deadlines", "list"): (calendar.my_deadlines, _deadlines),
     ("products", "list"): (products.my_products, _products),
     ("help", "search"): (help.search_help, _any),
+    ("samples", "list"): (reputation.sample_reports, _samples),
+    ("record", "reputation"): (reputation.my_reputation, _reputation),
 }
 # Reads of one record by id: (area, action, option, truth table, the use case).
 BY_ID = [
@@ -272,7 +285,8 @@ BY_ID = [
 ]
 # Actions that change nothing but are not lists (or need an id): kept out of the list matrix.
 NOT_LISTS = {("tasks", "show"), ("orders", "show"), ("exclusive", "show"), ("creators", "show"),
-             ("tasks", "cancel-preview"), ("fees", "calc"), ("base", "token"), ("income", "export")}
+             ("tasks", "cancel-preview"), ("fees", "calc"), ("base", "token"), ("income", "export"),
+             ("merchants", "show")}   # a merchant's profile: tests/test_reputation.py checks who sees it
 
 
 def _read_only(action) -> bool:
