@@ -30,7 +30,8 @@ class DashboardScreen(WorkScreen):
                 id="dashboard.square"),
         Binding("t", "app.open('tasks')", N_("任务"), tooltip=N_("任务管理"), id="dashboard.tasks"),
         Binding("o", "app.open('orders')", N_("订单"), tooltip=N_("直播通订单"), id="dashboard.orders"),
-        Binding("e", "app.open('reports')", N_("复盘"), tooltip=N_("已完成合作的复盘报告与评价"), id="dashboard.reports"),
+        Binding("e", "app.open('reports')", N_("复盘"), tooltip=N_("已完成合作的复盘报告与评价"), id="dashboard.reports",
+                show=False),   # named in the to-do panel's hint; the footer is full at 80 columns in English
         Binding("r", "refresh", N_("刷新"), tooltip=N_("重新读取五个面板"), id="dashboard.refresh", show=False),
         Binding("u", "app.switch_user", N_("切换用户"), tooltip=N_("以另一个用户身份使用"), id="dashboard.user",
                 show=False),
@@ -48,7 +49,9 @@ class DashboardScreen(WorkScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         with Grid(id="dash"):
-            yield Panel(_("待办事项"), OptionList(id="todo"), id="todo-panel", more=_("Enter 前往处理"))
+            reports = "reports" in self.wb_app.screens_for_actor()
+            yield Panel(_("待办事项"), OptionList(id="todo"), id="todo-panel",
+                        more=_("Enter 前往处理 · e 复盘") if reports else _("Enter 前往处理"))
             yield Panel(_("核心数据"), Static(id="figures"), id="core-panel", more=_("f 查看更多"))
             yield Panel(_("操作指引"), OptionList(id="steps"), id="steps-panel", more=_("h 查看更多"))
             yield Panel(_("成功案例"), VerticalScroll(Static(id="cases"), id="cases-scroll"),
