@@ -10,6 +10,7 @@ and a clean shutdown on SIGTERM.
 from __future__ import annotations
 
 import asyncio
+import codecs
 import contextlib
 import fcntl
 import functools
@@ -456,6 +457,11 @@ class TerminalSession(asyncssh.SSHServerSession):
         self.closing = False
         self.lang = self.server.config.lang
         self._inbuf = bytearray()
+        # What the client types reaches the session as whole UTF-8 characters: a character split
+        # across packets waits here for its last byte, and bytes that are not UTF-8 (a terminal set
+        # to GBK, a stray 8-bit key) arrive as U+FFFD. Textual's reader decodes strictly, and one
+        # such byte would end the session.
+        self._typed = codecs.getincrementaldecoder("utf-8")("replace")
         self._ended = asyncio.Event()
         self._reading = False
         self.bytes_out = 0
@@ -674,6 +680,9 @@ class TerminalSession(asyncssh.SSHServerSession):
         if self.master is None:
             if self.proc_stdin is not None:
                 self.proc_stdin.write(data)
+            return
+        data = self._typed.decode(data).encode()
+        if not data:
             return
         if self._inbuf:
             self._inbuf += data
