@@ -12,6 +12,7 @@ from sqlalchemy import event, func, select
 
 from tests import factories
 from tests.test_cli import assert_clean_failure, run
+from tests.test_query_plans import _captured, _full_scans, store  # noqa: F401  (the generated large store)
 from tests.test_tasks import publish
 from workbench.domain.errors import Conflict, DomainError, Forbidden, NotFound
 from workbench.domain.reputation import (
@@ -333,3 +334,27 @@ def test_cli_reports_rules_and_refuses_bad_input(tmp_path):
     assert all(f["definition"].startswith("定义") for f in shown["figures"])
     assert_clean_failure(run("merchants", "show", "--as", "m.beiya", "--merchant-id",
                              str(queue[0]["merchant_id"]), db=db), "merchant_id")
+
+
+# ---- index-friendly on a large store ------------------------------------------------------------
+
+def test_ranked_pools_and_merchant_records_read_no_large_table_whole(store):  # noqa: F811
+    creator, support = store.sign_in("gen.creator"), store.sign_in("gen.support")
+    merchant = store.sign_in("gen.merchant")
+
+    def work() -> None:
+        for pool in ("custom", "hot"):
+            first = store.run(selection.pool_products, creator, selection.PoolQuery(pool=pool, limit=50))
+            store.run(selection.pool_products, creator, selection.PoolQuery(pool=pool, limit=50, after=50))
+            assert [p.score for p in first] == sorted((p.score for p in first), reverse=True)
+        store.run(reputation.merchant_profile, creator, merchant.id)
+        store.run(reputation.sample_reports, support)
+
+    statements = _captured(store, work)
+    # The pools walk ix_products_rank in rank order a batch (LIMIT) at a time, filtering the categories
+    # as they go: the walk the ranking is built on, not a read of the whole table.
+    walks = [b for b in _full_scans(store, statements) if b.startswith("SCAN products USING INDEX ix_products_rank")]
+    assert all("LIMIT" in s for s, _p in statements if "FROM products JOIN merchants" in s)
+    assert [b for b in _full_scans(store, statements) if b not in walks] == []
+    merchants = [s for s, _p in statements if "FROM coop_orders" in s and "GROUP BY coop_orders.merchant_id" in s]
+    assert len(merchants) == 5     # one per batch (4 pages) and one for the profile, never one per row
