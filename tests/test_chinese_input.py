@@ -78,6 +78,14 @@ async def test_the_terminal_cursor_sits_on_the_caret_over_wide_and_composed_char
         assert _caret(field) == 0
         await pilot.press("end")
         assert _caret(field) == 14
+        field.insert_text_at_cursor("，外包装也压坏了，需要退回重新寄样" * 3)   # longer than the field: it scrolls
+        await pilot.pause()
+        region = field.content_region
+        assert field.scroll_offset.x > 0
+        assert app.cursor_position == field.cursor_screen_offset    # placed after the scroll, not before
+        assert region.x < app.cursor_position.x < region.right
+        assert field.cursor_screen_offset.x - region.x == (
+            cell_len(field.value) - field.scroll_offset.x)
 
 
 async def test_keys_that_arrive_together_are_applied_in_the_order_they_were_typed():

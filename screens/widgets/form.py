@@ -65,6 +65,10 @@ class TextInput(Input):
     def on_resize(self) -> None:
         self._place_terminal_cursor()
 
+    def watch_selection(self) -> None:
+        # Input places the terminal cursor before it scrolls a long text: place it again after.
+        self._place_terminal_cursor()
+
     def _place_terminal_cursor(self) -> None:
         if self.has_focus:
             self.app.cursor_position = self.cursor_screen_offset
