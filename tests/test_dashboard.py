@@ -32,7 +32,8 @@ def test_merchant_panels_on_the_demo_store(demo):
                               "active": "6"}
     assert _todo(view) == {"invitations": 0, "samples_to_ship": 1, "intents": 2, "overdue_orders": 0,
                            "binding_invites": 0, "tasks_to_check": 1, "tasks_waiting": 1, "my_disputes": 0,
-                           "top_ups_waiting": 1, "notifications": 26}   # two of them: creators' sample reports
+                           "top_ups_waiting": 1, "to_rate": 1,   # the overdue order #2 (task #2 rated)
+                           "notifications": 26}   # two of them: creators' sample reports
     assert [s.done for s in view.steps][:2] == [True, True]
     assert len(view.recommendations) == 5 and len(view.cases) == 3
     # A food merchant is shown food creators first, with the reason.

@@ -26,8 +26,8 @@ from workbench.cli import ACTIONS, _jsonable
 from workbench.domain.errors import DomainError, Forbidden, NotFound
 from workbench.domain.roles import Role
 from workbench.services import (agency, calendar, creators, dashboard, disputes, fees, funds, help, income,
-                                notifications, orders, products, reputation, selection, stock, task_views, tasks,
-                                users, webhooks)
+                                notifications, orders, products, reports, reputation, selection, stock, task_views,
+                                tasks, users, webhooks)
 from workbench.store import models as m
 
 pytestmark = pytest.mark.both_backends
@@ -238,6 +238,15 @@ def _reputation(out, role, me, t):
                                        else ["rating"])
 
 
+def _reports(out, role, me, t):
+    """Reports and cooperations to rate: only finished cooperations the actor is a party to."""
+    for r in out:
+        mm, c = (t.orders if r["kind"] == "order" else t.tasks)[r["id"]]
+        assert party(role, me, mm, c), r
+    if role == "support":
+        assert out, "support staff see every finished cooperation"
+
+
 def _any(out, role, me, t):
     """Public or the actor's own by construction (the creator square, help, settings)."""
 
@@ -276,6 +285,8 @@ READS: dict[tuple[str, str], tuple[Callable, Check]] = {
     ("help", "search"): (help.search_help, _any),
     ("samples", "list"): (reputation.sample_reports, _samples),
     ("record", "reputation"): (reputation.my_reputation, _reputation),
+    ("reports", "list"): (reports.list_reports, _reports),
+    ("ratings", "todo"): (reports.ratings_todo, _reports),
 }
 # Reads of one record by id: (area, action, option, truth table, the use case).
 BY_ID = [
@@ -286,7 +297,8 @@ BY_ID = [
 # Actions that change nothing but are not lists (or need an id): kept out of the list matrix.
 NOT_LISTS = {("tasks", "show"), ("orders", "show"), ("exclusive", "show"), ("creators", "show"),
              ("tasks", "cancel-preview"), ("fees", "calc"), ("base", "token"), ("income", "export"),
-             ("merchants", "show")}   # a merchant's profile: tests/test_reputation.py checks who sees it
+             ("merchants", "show"),
+             ("reports", "show"), ("reports", "export")}   # one report by KIND ID: tests/test_reports.py   # a merchant's profile: tests/test_reputation.py checks who sees it
 
 
 def _read_only(action) -> bool:
