@@ -16,8 +16,10 @@ import shlex
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
 import asyncssh
@@ -103,6 +105,40 @@ async def test_keys_that_arrive_together_are_applied_in_the_order_they_were_type
         await pilot.pause(0.2)
         assert field.value == "中直播aXYZ"
         assert _caret(field) == cell_len("中直播aXYZ")
+
+
+def test_a_webhook_address_pasted_with_chinese_is_kept_percent_encoded_and_the_push_arrives(demo):
+    """Chinese in a robot's address used to be stored as typed and then fail to encode in the push."""
+    from workbench import push
+    from workbench.services import webhooks
+
+    paths: list[str] = []
+
+    class Robot(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            paths.append(self.path)
+            self.rfile.read(int(self.headers["Content-Length"]))
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b'{"code": 0}')
+
+        def log_message(self, *_args) -> None:
+            pass
+
+    robot = HTTPServer(("127.0.0.1", 0), Robot)
+    threading.Thread(target=robot.serve_forever, daemon=True).start()
+    try:
+        merchant = demo.sign_in("m.shanwei")
+        typed = f"http://127.0.0.1:{robot.server_port}/机器人/hook?key=测试"
+        prefs = demo.run(webhooks.update_prefs, merchant,
+                         webhooks.UpdatePrefs.parse(webhook_url=typed, webhook_format="feishu"))
+        assert prefs.webhook_url == (f"http://127.0.0.1:{robot.server_port}"
+                                     "/%E6%9C%BA%E5%99%A8%E4%BA%BA/hook?key=%E6%B5%8B%E8%AF%95")
+        sent = push.post(webhooks.Push(1, prefs.webhook_url, "feishu", {"msg_type": "text"}, 1))
+    finally:
+        robot.shutdown()
+    assert sent is None
+    assert paths == ["/%E6%9C%BA%E5%99%A8%E4%BA%BA/hook?key=%E6%B5%8B%E8%AF%95"]
 
 
 # ---- tmux: the real app in a real terminal ------------------------------------------------------

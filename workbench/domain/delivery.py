@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 import re
+import string
 from datetime import datetime, time, timedelta
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from workbench.domain.errors import DomainError
@@ -51,6 +53,10 @@ def next_attempt(attempts: int, now: datetime) -> datetime | None:
 
 def check_url(url: str) -> str:
     url = url.strip()
+    if re.match(r"^https?://[^\s/]+(/\S*)?$", url):
+        # Chinese pasted into the address (a path, a key in the query) is kept percent-encoded, as
+        # a browser sends it: an HTTP request line is ASCII, and the push would fail to encode.
+        url = quote(url, safe=string.punctuation)
     if not re.match(r"^https?://[^\s/]+(/\S*)?$", url) or len(url) > 500:
         raise DomainError(_("Webhook 地址应以 http:// 或 https:// 开头, 不超过 500 个字符"), field="webhook_url")
     return url
