@@ -41,6 +41,7 @@ def palette_entries(app) -> list[tuple[str, str, Callable[[], None]]]:
         "base_data": (_("基地: 基地数据"), _("按主播、按日的 GMV 与订单")),
         "fee_calc": (_("服务费: 计算器"), _("平台、主播、机构各得多少")),
         "base_page": (_("基地: 我的基地"), _("签到、基地商品、结束合作")),
+        "reports": (_("复盘: 打开复盘报告"), _("已完成合作的成本、GMV、ROI、是否准时, 待评价")),
     }
     entries = [(title, help_, partial(app.action_open, key))
                for key, (title, help_) in names.items() if key in app.screens_for_actor()]
