@@ -56,6 +56,7 @@ class WorkScreen(Screen):
         self.saved_views: list = []          # the user's saved views of this list (ViewRow)
         self._restored = False
         self._remembered: tuple | None = None
+        self._linked: dict | None = None     # the filter a link opened the list with, until the user changes it
 
     @property
     def wb_app(self) -> "WorkbenchApp":
@@ -123,7 +124,12 @@ class WorkScreen(Screen):
         self._restored = True
         self.saved_views = state.views
         if self.opened_with_filter():
-            self.list_sort = self.list_sort or views.LISTS[self.LIST_KEY].default_sort
+            # A to-do or a link chose the filter: keep the user's sort, and remember nothing until
+            # they change something themselves.
+            self.list_sort = self.list_sort or state.sort
+            with self._quietly():
+                self.show_sort(self.list_sort)
+            self._linked = self.list_state()[0]
             return
         with self._quietly():
             self.set_list_filters(state.filters)
@@ -134,8 +140,9 @@ class WorkScreen(Screen):
     def _remember(self) -> None:
         """Store the filter and sort just shown as this user's last-used state of the list (worker)."""
         filters, sort = self.list_state()
-        if (filters, sort) == self._remembered:
+        if (filters, sort) == self._remembered or filters == self._linked:
             return
+        self._linked = None
         try:
             self.wb_app.wb.run(views.save_prefs, self.wb_app.actor,
                                views.SavePrefs(list_key=self.LIST_KEY, filters=views.pairs(filters), sort=sort))
@@ -164,6 +171,7 @@ class WorkScreen(Screen):
     def apply_view(self, view) -> None:
         """Show the list with a saved view's filter and sort (from the views dialog or the palette)."""
         self.list_sort, self.view_name = view.sort or views.LISTS[self.LIST_KEY].default_sort, view.name
+        self._linked = None
         with self._quietly():
             self.set_list_filters(view.filters)
             self.show_sort(self.list_sort)
@@ -182,6 +190,7 @@ class WorkScreen(Screen):
         """The next sort order of the list that applies to the filter on screen."""
         names = [n for n in views.LISTS[self.LIST_KEY].sorts if self.sort_available(n)]
         self.list_sort = names[(names.index(self.list_sort) + 1) % len(names)] if self.list_sort in names else names[0]
+        self._linked = None
         with self._quietly():
             self.show_sort(self.list_sort)
         self.app.notify(_("排序: {sort}").format(sort=self.sort_label()), timeout=2)

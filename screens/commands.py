@@ -10,8 +10,9 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from workbench.i18n import _
 
 
-def palette_entries(app) -> list[tuple[str, str, Callable[[], None]]]:
-    """(title, help, callback) for everything the current user can do from anywhere."""
+def palette_entries(app, screen=None) -> list[tuple[str, str, Callable[[], None]]]:
+    """(title, help, callback) for everything the current user can do from anywhere, and what the
+    screen the palette was opened from can do (`screen`, else the screen in front)."""
 
     if getattr(app, "actor", None) is None:
         return []
@@ -31,8 +32,8 @@ def palette_entries(app) -> list[tuple[str, str, Callable[[], None]]]:
         "stock_plan_form": (_("备货: 新建备货单"), _("直播时间与商品, 专属池至少 20%")),
         "stock_reviews": (_("备货审核: 打开"), _("审核主播的备货单")),
         "complaints": (_("投诉: 打开投诉队列"), _("处理逾期订单的投诉")),
-        "income": (_("收入: 打开收入明细"), _("坑位费账单与预估佣金, 可导出 Excel")),
         "sample_reports": (_("样品问题: 打开样品问题队列"), _("主播报告的样品问题, 平台认定成立或不成立")),
+        "income": (_("收入: 打开收入明细"), _("坑位费账单与预估佣金, 可导出 Excel")),
         "record": (_("合作数据: 我的直播通数据"), _("合作成功率、响应率、完成率")),
         "bindings": (_("绑定: 主播与店铺"), _("邀请、分成比例、解除绑定")),
         "binding_invites": (_("绑定邀请: 打开"), _("确认或拒绝机构/基地的邀请")),
@@ -48,7 +49,7 @@ def palette_entries(app) -> list[tuple[str, str, Callable[[], None]]]:
     from workbench.domain.roles import Role
 
     # The actions of the screen in front, under its title: every key is also a command.
-    screen = app.screen
+    screen = screen or app.screen
     for binding in screen._bindings.key_to_bindings.values():
         for b in binding:
             if not b.description or b.action in ("app.pop_screen", "dismiss", "back"):
@@ -76,12 +77,12 @@ def palette_entries(app) -> list[tuple[str, str, Callable[[], None]]]:
 
 class WorkbenchCommands(Provider):
     async def discover(self) -> Hits:
-        for title, help_, callback in palette_entries(self.app):
+        for title, help_, callback in palette_entries(self.app, self.screen):
             yield DiscoveryHit(title, callback, help=help_)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
-        for title, help_, callback in palette_entries(self.app):
+        for title, help_, callback in palette_entries(self.app, self.screen):
             score = matcher.match(title)
             if score > 0:
                 yield Hit(score, matcher.highlight(title), callback, help=help_)
