@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -263,6 +263,15 @@ def _live_start(o: CoopOrder) -> datetime | None:
     return min(o.live_at, o.closed_at)
 
 
+def _aware(value) -> datetime | None:
+    """An aggregate's instant as aware UTC, whatever form the driver hands it back in."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
 def _task_coops(uow: UnitOfWork, rows: list[LiveTask]) -> list[_Coop]:
     ids = [t.id for t in rows]
     products: dict[int, list[int]] = defaultdict(list)
@@ -279,12 +288,9 @@ def _task_coops(uow: UnitOfWork, rows: list[LiveTask]) -> list[_Coop]:
     grace = timedelta(minutes=uow.rules.reports.live_grace_minutes)
     out = []
     for t in rows:
-        went_live = live.get(t.id)
-        if went_live is not None and went_live.tzinfo is None:   # raw aggregate: SQLite hands back naive UTC
-            from datetime import UTC
-            went_live = went_live.replace(tzinfo=UTC)
-        elif isinstance(went_live, str):
-            went_live = datetime.fromisoformat(went_live)
+        went_live = _aware(live.get(t.id))
+        if went_live is None and t.status == TaskStatus.COMPLETED.value:
+            went_live = t.air_at   # completed without a go-live record (imported data): the booked time
         out.append(_Coop("task", t.id, t.merchant_id, t.creator_id, t.status, TaskStatus(t.status).label,
                          t.closed_at or t.created_at, t.amount_cents, t.amount_cents, went_live or t.air_at,
                          t.air_at, went_live, grace, sorted(products[t.id])))
