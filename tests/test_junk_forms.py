@@ -184,6 +184,9 @@ CASES = [
     Case("creator square filters", "m.shanwei", screen("creator_square"),
          ["text", "min_fans", "min_viewers", "max_quote"], kind="live"),
     Case("help search", "c.xiaoyu", screen("help"), ["query"], kind="live"),
+    Case("sample report", "c.xiaoyu", order("delivered"), ["detail"], action="report_sample",
+         selects={"reason": "*"}),
+    Case("sample ruling", "s.lin", screen("sample_reports"), ["ruling"], action="rule", args=(True,)),
 ]
 
 
