@@ -6,6 +6,7 @@ from rich.text import Text
 from textual.binding import Binding
 
 from screens.base import TableScreen
+from screens.widgets.undo import Undoable
 from workbench.domain.formatting import count
 from workbench.domain.money import format_money, format_rate
 from workbench.domain.validate import CATEGORIES
@@ -13,40 +14,70 @@ from workbench.i18n import N_, _
 from workbench.services import selection
 
 
-class PreselectScreen(TableScreen):
+class PreselectScreen(Undoable, TableScreen):
     TITLE_TEXT = N_("预选品")
-    HINT = N_("空格 加入/移出带货宝 · f 切换 · 佣金为通用佣金, 非最终佣金")
+    HINT = N_("空格 加入/移出带货宝 · f 切换 · o 排序 · v 视图 · 佣金为通用佣金, 非最终佣金")
+    LIST_KEY = "products"
     BINDINGS = [
         Binding("escape", "app.pop_screen", N_("返回"), tooltip=N_("回到工作台"), id="preselect.back"),
         Binding("space", "toggle", N_("加入/移出"), tooltip=N_("加入或移出带货宝"), id="preselect.toggle"),
-        Binding("f", "focus_filter", N_("切换"), tooltip=N_("定制池 / 热销池 / 带货宝 / 类目 / 排序"),
+        Binding("u", "undo", N_("撤销"), tooltip=N_("撤销刚才的移出 (几秒内)"), id="preselect.undo"),
+        Binding("f", "focus_filter", N_("切换"), tooltip=N_("定制池 / 热销池 / 带货宝 / 类目"),
                 id="preselect.filter"),
-    ]
-
-    def filter_choices(self) -> list[tuple[str, str]]:
         Binding("o", "cycle_sort", N_("排序"), tooltip=N_("按推荐指数或销量"), id="preselect.sort"),
         Binding("v", "views", N_("视图"), tooltip=N_("使用、保存、重命名、删除视图, 设默认视图"), id="preselect.views"),
         Binding("m", "merchant_profile", N_("商家主页"), tooltip=N_("查看该商品的商家的信誉与店铺"),
                 id="preselect.merchant"),
-        choices = [(_("定制池 · 按推荐指数"), "custom:index"), (_("定制池 · 按销量"), "custom:sales"),
-                   (_("行业热销池 · 按推荐指数"), "hot:index"), (_("行业热销池 · 按销量"), "hot:sales"),
-                   (_("带货宝"), "cart:")]
-        choices += [(_("行业热销池 · {cat}").format(cat=c), f"hot:sales:{c}") for c in CATEGORIES]
+    ]
+
+    def filter_choices(self) -> list[tuple[str, str]]:
+        choices = [(_("定制池"), "custom"), (_("行业热销池"), "hot"), (_("带货宝"), "cart")]
+        choices += [(_("行业热销池 · {cat}").format(cat=c), f"hot:{c}") for c in CATEGORIES]
         return choices
+
+    def list_filters(self) -> dict[str, str]:
+        pool, _sep, category = (self.filter_value() or "custom").partition(":")
+        return {"pool": pool, "category": category}
+
+    def set_list_filters(self, filters: dict[str, str]) -> None:
+        from textual.widgets import Select
+
+        pool, category = filters.get("pool") or "custom", filters.get("category", "")
+        self.query_one("#filter", Select).value = f"{pool}:{category}" if pool == "hot" and category else pool
+
+    def describe_filters(self, filters: dict[str, str]) -> str:
+        pools = {"custom": _("定制池"), "hot": _("行业热销池"), "cart": _("带货宝")}
+        return " · ".join(x for x in (pools.get(filters.get("pool", ""), ""), filters.get("category", "")) if x)
+
+    def sort_available(self, name: str) -> bool:
+        return self.list_filters()["pool"] != "cart"   # the cart lists what was added, in that order
 
     def on_mount(self) -> None:
         super().on_mount()
         from textual.widgets import Select
 
-        self.query_one("#filter", Select).value = self.initial_filter or "custom:index"
+        with self.prevent(Select.Changed):
+            self.query_one("#filter", Select).value = self.initial_filter or "custom"
+
+    def __init__(self, status: str | None = None) -> None:
+        super().__init__(status)
+        self.initial_filter = self._opening_filter(status) if status else None
+
+    def _opening_filter(self, value: str) -> str:
+        """A link may name the pool, its sort and a category ("hot:sales:服饰"): the sort goes to the
+        sort order, the rest to the filter."""
+        parts = value.split(":")
+        pool, rest = parts[0], [p for p in parts[1:] if p]
+        if rest and rest[0] in ("index", "sales"):
+            self.list_sort = rest.pop(0)
+        return f"{pool}:{rest[0]}" if pool == "hot" and rest else pool
 
     def fetch(self) -> list[selection.PoolProduct]:
-        value = self.filter_value() or "custom:index"
-        pool, _sep, rest = value.partition(":")
-        if pool == "cart":
+        f = self.list_filters()
+        if f["pool"] == "cart":
             return self.wb_app.wb.run(selection.cart, self.wb_app.actor)
-        sort, _sep, category = rest.partition(":")
-        query = selection.PoolQuery(pool=pool, sort=sort or "index", category=category or None, limit=200)
+        query = selection.PoolQuery(pool=f["pool"], sort=self.list_sort or "index", category=f["category"] or None,
+                                    limit=200)
         return self.wb_app.wb.run(selection.pool_products, self.wb_app.actor, query)
 
     def columns(self) -> tuple[str, ...]:
@@ -61,16 +92,16 @@ class PreselectScreen(TableScreen):
         p = self.current()
         if p is None:
             return
-        if p.in_cart:
-            self.wb_app.perform(selection.remove_from_cart, selection.ProductRef(product_id=p.id),
-                                done=lambda _r: self.app.notify(_("已移出带货宝: {name}").format(name=p.name)))
+        if p.in_cart:   # reversible and harmless: done at once, with a few seconds to undo
+            ref = selection.ProductRef(product_id=p.id)
+            self.wb_app.perform(selection.remove_from_cart, ref, done=lambda _r: self.offer_undo(
+                _("已移出带货宝: {name}").format(name=p.name), selection.undo_remove_from_cart, ref,
+                _("已放回带货宝: {name}").format(name=p.name)))
         else:
             self.wb_app.perform(selection.add_to_cart, selection.ProductRef(product_id=p.id),
                                 done=lambda _r: self.app.notify(_("已加入带货宝, 商家会收到选品意向: {name}").format(
                                     name=p.name)))
 
-    def action_focus_filter(self) -> None:
-        self.query_one("#filter").focus()
     def action_merchant_profile(self) -> None:
         p = self.current()
         if p is not None:
@@ -81,3 +112,5 @@ class PreselectScreen(TableScreen):
             return self.can_undo()
         return True
 
+    def action_focus_filter(self) -> None:
+        self.query_one("#filter").focus()
