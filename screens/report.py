@@ -168,7 +168,7 @@ class ReportScreen(WorkScreen):
             [FieldSpec("score", _("评分"), choices=[(f"{stars(n)}  {n}", str(n)) for n in (5, 4, 3, 2, 1)]),
              FieldSpec("comment", _("评价内容 (最多 300 字, 可不填)"), placeholder=_("合作体验如何?"))],
             make, note=_("每次合作只能评价一次, 提交后不能修改; 对方会收到通知。"), submit=_("提交评价"),
-            done=lambda r: self.app.notify(_("已评价 {who}: {score} 星").format(who=r.ratee, score=r.score))))
+            done=lambda r: self.app.notify(_("已评价 {who}: {score} 星").format(who=r.ratee, score=r.score), markup=False)))
 
     def action_export(self) -> None:
         d = self.detail
@@ -181,4 +181,4 @@ class ReportScreen(WorkScreen):
         self.app.push_screen(FormDialog(
             _("导出复盘报告"), [FieldSpec("out", _("保存为"), value=f"~/{d.kind}-{d.id}.xlsx")], make,
             note=_("三张表: 汇总、每日 GMV、评价; 金额与日期为数值单元格。"), submit=_("导出"),
-            done=lambda path: self.app.notify(_("已导出 {path}").format(path=path))))
+            done=lambda path: self.app.notify(_("已导出 {path}").format(path=path), markup=False)))

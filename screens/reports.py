@@ -130,4 +130,4 @@ class ReportsScreen(TableScreen):
              FieldSpec("until", _("结束日期 (含)"), placeholder="2026-05-31"),
              FieldSpec("out", _("保存为"), value="~/复盘报告.xlsx")],
             make, note=_("按完成日期导出; 两个日期都不填则导出全部。三张表: 汇总、每日 GMV、评价。"),
-            submit=_("导出"), done=lambda path: self.app.notify(_("已导出 {path}").format(path=path))))
+            submit=_("导出"), done=lambda path: self.app.notify(_("已导出 {path}").format(path=path), markup=False)))

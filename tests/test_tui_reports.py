@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 
 import openpyxl
-import pytest
 from rich.console import Console
 from sqlalchemy import select
 from textual.widgets import Input, OptionList, Select, Static
