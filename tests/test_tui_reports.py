@@ -178,3 +178,32 @@ class TestSnapshots:
 
     def test_report_with_chart(self, snap_compare, demo_path):
         assert self._open(snap_compare, demo_path, "m.shanwei", "report", kind="task", ref_id=2)
+
+
+async def test_markup_in_a_comment_or_a_path_is_plain_text(demo_path):
+    wb = open_store(demo_path)
+    try:
+        app = WorkbenchApp(wb, wb.sign_in("m.qingyan"))
+        async with app.run_test(size=(120, 40)) as pilot:
+            screen = await _to_report(pilot)
+            await pilot.press("v")
+            await settle(pilot)
+            field = pilot.app.screen.query_one("#field-comment", Input)
+            field.value = "[/]好[@click=app.quit]x"
+            field.focus()
+            await pilot.press("enter")
+            await settle(pilot)
+            assert pilot.app.screen is screen
+            assert "[/]好[@click=app.quit]x" in _text(screen.query_one("#ratings", Static))
+            await pilot.press("x")
+            await settle(pilot)
+            dialog = pilot.app.screen
+            out = dialog.query_one("#field-out", Input)
+            out.value = "/dev/null/[/]\x00.xlsx"
+            out.focus()
+            await pilot.press("enter")
+            await settle(pilot)
+            assert pilot.app.screen is dialog   # refused, the dialog stays with the reason
+            assert "无法写入" in _text(dialog.query_one("#error-out", Static))
+    finally:
+        wb.close()
