@@ -96,8 +96,8 @@ class ReportsScreen(TableScreen):
         super().show(rows)
         self.query_one("#table-panel").border_title = (
             _("复盘报告") + " · " + _("第 {n} 页").format(n=len(self.pages)))
-        if not rows:
-            self.query_one("#table-panel").border_subtitle = _("还没有已完成的合作")
+        empty = _("没有待评价的合作") if self.filter_value() == "to_rate" else _("还没有已完成的合作")
+        self.query_one("#table-panel").border_subtitle = _(self.HINT) if rows else empty
 
     def action_open_row(self) -> None:
         r = self.current()
