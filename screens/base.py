@@ -12,11 +12,18 @@ from textual.screen import ModalScreen, Screen
 from screens.messages import DataChanged
 from workbench.domain.errors import DomainError
 from workbench.i18n import _
-from workbench.services import views
 
 if TYPE_CHECKING:
     from screens.app import WorkbenchApp
 
+
+
+def _views():
+    """The saved-views service, imported on first use: the dashboard (the first screen) has no
+    list, and the store's libraries are loaded after it is painted (see workbench.firstscreen)."""
+    from workbench.services import views
+
+    return views
 
 def translate_bindings(node) -> None:
     """Bindings are declared with N_() msgids at class level; show them in today's language.
@@ -86,6 +93,7 @@ class WorkScreen(Screen):
     def _load(self) -> None:
         try:
             if self.LIST_KEY and not self._restored:
+                views = _views()
                 state = self.wb_app.wb.run(views.open_list, self.wb_app.actor, views.ListKey(list_key=self.LIST_KEY))
                 self.app.call_from_thread(self._restore, state)
             view = self.fetch()
@@ -144,6 +152,7 @@ class WorkScreen(Screen):
             return
         self._linked = None
         try:
+            views = _views()
             self.wb_app.wb.run(views.save_prefs, self.wb_app.actor,
                                views.SavePrefs(list_key=self.LIST_KEY, filters=views.pairs(filters), sort=sort))
         except DomainError:   # a filter the list refuses (the screen says why): not worth remembering
@@ -154,7 +163,7 @@ class WorkScreen(Screen):
             self.view_name = None    # the view no longer describes what is shown
 
     def sort_label(self) -> str:
-        d = views.LISTS.get(self.LIST_KEY)
+        d = _views().LISTS.get(self.LIST_KEY)
         return _(d.sorts.get(self.list_sort, "")) if d else ""
 
     def list_title(self, title: str) -> str:
@@ -170,7 +179,7 @@ class WorkScreen(Screen):
 
     def apply_view(self, view) -> None:
         """Show the list with a saved view's filter and sort (from the views dialog or the palette)."""
-        self.list_sort, self.view_name = view.sort or views.LISTS[self.LIST_KEY].default_sort, view.name
+        self.list_sort, self.view_name = view.sort or _views().LISTS[self.LIST_KEY].default_sort, view.name
         self._linked = None
         with self._quietly():
             self.set_list_filters(view.filters)
@@ -188,7 +197,7 @@ class WorkScreen(Screen):
 
     def action_cycle_sort(self) -> None:
         """The next sort order of the list that applies to the filter on screen."""
-        names = [n for n in views.LISTS[self.LIST_KEY].sorts if self.sort_available(n)]
+        names = [n for n in _views().LISTS[self.LIST_KEY].sorts if self.sort_available(n)]
         self.list_sort = names[(names.index(self.list_sort) + 1) % len(names)] if self.list_sort in names else names[0]
         self._linked = None
         with self._quietly():
