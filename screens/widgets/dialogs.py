@@ -47,7 +47,7 @@ class FormDialog(Dialog):
     BINDINGS = [
         Binding("escape", "dismiss", N_("取消"), id="dialog.cancel"),
         Binding("n", "no", N_("取消"), show=False, id="dialog.no"),
-        Binding("y", "confirm", N_("确认"), show=False, id="dialog.yes"),
+        Binding("y", "yes", N_("确认"), show=False, id="dialog.yes"),
         Binding("ctrl+y", "confirm", N_("确认"), show=False, id="dialog.confirm"),
     ]
 
@@ -140,9 +140,15 @@ class FormDialog(Dialog):
     # ---- keys and buttons -------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
-        if action in ("confirm", "no"):
+        if action in ("confirm", "yes", "no"):
             return self.confirm
         return True
+
+    def action_yes(self) -> None:
+        # With fields, `y` is a letter someone may be typing: it confirms only from the buttons.
+        if self.fields and not isinstance(self.focused, Button):
+            return
+        self.action_confirm()
 
     def action_no(self) -> None:
         self.dismiss()
