@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
+from typing import TypeVar
 
 import asyncssh
 import pytest
@@ -31,11 +32,13 @@ from textual.app import App, ComposeResult
 from bench.app_bench import _env, _quote, _tmux
 from screens.widgets.form import FieldSpec, Form, TextInput
 from tests.conftest import DEMO_NOW, open_store
-from tests.test_ssh import Server, Terminal, connect
+from tests.test_ssh import CSI, Server, Terminal, connect
+from workbench.bootstrap import Workbench
 from workbench.services import keys, orders, task_views
 from workbench.services.base import SYSTEM
 
 ROOT = Path(__file__).resolve().parent.parent
+T = TypeVar("T")
 REASON = "直播间样品破损"
 MIXED = "（2罐）漏气，SKU-07 ❌"          # full-width brackets and comma, ASCII, an emoji
 
@@ -143,6 +146,18 @@ def test_a_webhook_address_pasted_with_chinese_is_kept_percent_encoded_and_the_p
 
 # ---- tmux: the real app in a real terminal ------------------------------------------------------
 
+def _stored(db: Path, read: Callable[[Workbench], T], done: Callable[[T], object], timeout: float = 30.0) -> T:
+    """What the store holds once `done` says the submitted change is there (read through services)."""
+    wb = open_store(db)
+    try:
+        deadline = time.monotonic() + timeout
+        while not done(value := read(wb)) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        return value
+    finally:
+        wb.close()
+
+
 class Pane:
     """`workbench run` in a tmux pane on a private tmux server, driven by keys and read back."""
 
@@ -221,7 +236,7 @@ def test_a_close_reason_typed_by_ime_and_pasted_in_tmux_reaches_the_store(tmux, 
     pane = tmux(demo_path, "c.dingdang", size)
     pane.wait_for("待办事项")
     pane.keys("o")
-    pane.wait_for("已寄样")
+    pane.wait(lambda: "直播通订单" in (screen := pane.screen()) and "坚果年货礼盒" in screen, "the order list")
     pane.keys("Enter")
     pane.wait_for("排期截止")
     pane.keys("c")
@@ -249,14 +264,10 @@ def test_a_close_reason_typed_by_ime_and_pasted_in_tmux_reaches_the_store(tmux, 
     pane.keys("Tab")
     pane.paste("顺丰 SF1234567890")
     pane.wait_for("顺丰 SF1234567890")
-    pane.keys("Enter")
-    pane.wait_for("已关闭")
+    pane.keys("C-y")                                  # a closing is confirmed with Ctrl+Y, not Enter
 
-    wb = open_store(demo_path)
-    try:
-        detail = wb.run(orders.order_detail, wb.sign_in("c.dingdang"), 4)
-    finally:
-        wb.close()
+    detail = _stored(demo_path, lambda wb: wb.run(orders.order_detail, wb.sign_in("c.dingdang"), 4),
+                     lambda d: d.close_reason)
     assert detail.close_reason == shown
     assert detail.return_tracking == "顺丰 SF1234567890"
 
@@ -265,6 +276,7 @@ def test_the_creator_square_search_takes_a_chinese_commit_in_tmux(tmux, demo_pat
     pane = tmux(demo_path, "m.shanwei", (120, 40))
     pane.wait_for("待办事项")
     pane.keys("s")
+    pane.wait_for("最低场均观看")
     pane.wait_for("林妈妈育儿记")
     pane.keys("/")
     y, _line = pane.line_with("搜索昵称、简介")
@@ -272,7 +284,7 @@ def test_the_creator_square_search_takes_a_chinese_commit_in_tmux(tmux, demo_pat
     pane.type("叮当")
     pane.wait(lambda: "叮当姐姐" in pane.screen() and "林妈妈育儿记" not in pane.screen(),
               "only 叮当姐姐 listed")
-    assert "主播广场 (1)" in pane.screen()
+    assert "(1)" in pane.line_with("主播广场")[1]
 
 
 # ---- a real SSH session ---------------------------------------------------------------------
@@ -300,6 +312,17 @@ def server(demo_template: Path, tmp_path_factory: pytest.TempPathFactory,
     s.stop()
 
 
+async def _press(term: Terminal, keys: bytes, text: str, timeout: float = 20.0) -> None:
+    """Press `keys`, then wait for `text` in what the session sends from then on."""
+    mark = len(term.raw)
+    term.press(keys)
+    deadline = time.monotonic() + timeout
+    while text not in CSI.sub(b"", bytes(term.raw[mark:])).decode("utf-8", "replace"):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{text!r} not on screen after {timeout} s:\n{term.text[-1500:]}")
+        await asyncio.sleep(0.05)
+
+
 def _split_inside_characters(data: bytes) -> list[bytes]:
     """The bytes cut where a network might cut them: inside multi-byte characters."""
     cuts = [i for i in range(1, len(data)) if data[i] & 0xC0 == 0x80][::3]
@@ -312,12 +335,9 @@ async def test_over_ssh_without_lang_split_and_pasted_chinese_reaches_the_store(
     term = await Terminal.open(server.port, user_keys["c.dingdang"], size=(120, 40))
     try:
         await term.wait_for("待办事项", 20)
-        term.press(b"o")
-        await term.wait_for("已寄样", 20)
-        term.press(b"\r")
-        await term.wait_for("排期截止", 20)
-        term.press(b"c")
-        await term.wait_for("关闭原因", 20)
+        await _press(term, b"o", "坚果年货礼盒")               # the order list, with its row
+        await _press(term, b"\r", "排期截止")
+        await _press(term, b"c", "关闭原因")
         term.press(REASON.encode())                            # one write, as an input method commits
         pieces = _split_inside_characters(MIXED.encode())
         assert len(pieces) > 2 and any(p[-1] & 0x80 for p in pieces[:-1])
@@ -331,15 +351,12 @@ async def test_over_ssh_without_lang_split_and_pasted_chinese_reaches_the_store(
         await asyncio.sleep(0.05)
         term.press(paste[9:])
         await term.wait_for("顺丰 SF1234567890", 20)
-        term.press(b"\r")
-        await term.wait_for("已关闭", 20)
+        term.press(b"\x19")                                   # Ctrl+Y confirms
+        detail = await asyncio.to_thread(
+            _stored, server.db, lambda wb: wb.run(orders.order_detail, wb.sign_in("c.dingdang"), 4),
+            lambda d: d.close_reason)
     finally:
         await term.close()
-    wb = open_store(server.db)
-    try:
-        detail = wb.run(orders.order_detail, wb.sign_in("c.dingdang"), 4)
-    finally:
-        wb.close()
     assert detail.close_reason == REASON + MIXED
     assert detail.return_tracking == "顺丰 SF1234567890"
 
@@ -353,26 +370,20 @@ async def test_over_ssh_a_gbk_client_locale_gets_utf8_and_stray_bytes_do_not_end
                                env={"LANG": "zh_CN.GBK", "LC_ALL": "zh_CN.GB18030"})
     try:
         await term.wait_for("待办事项", 20)
-        term.press(b"t")
-        await term.wait_for("待接单", 20)
-        term.press(b"\r")
-        await term.wait_for("拒绝", 20)
-        term.press(b"x")
-        await term.wait_for("拒绝任务 #14?", 20)
+        await _press(term, b"t", "上海青妍生物科技有限公司")   # the task list, with its rows
+        await _press(term, b"\r", "冻结金额")
+        await _press(term, b"x", "拒绝任务 #14?")
         term.press("中".encode("gbk") + b"\xff")                 # a GBK character and a stray byte
         await term.wait_for("\ufffd\ufffd\ufffd", 20)
         term.press(b"\x7f\x7f\x7f")                              # Backspace, three times
         term.press("档期冲突，改到下周".encode())
         await term.wait_for("档期冲突，改到下周", 20)
-        term.press(b"\r")
-        await term.wait_for("已取消", 20)
+        term.press(b"\x19")                                   # Ctrl+Y confirms
+        task = await asyncio.to_thread(
+            _stored, server.db, lambda wb: wb.run(task_views.task_detail, wb.sign_in("c.xiaoyu"), 14),
+            lambda t: t.cancel_reason)
     finally:
         await term.close()
-    wb = open_store(server.db)
-    try:
-        task = wb.run(task_views.task_detail, wb.sign_in("c.xiaoyu"), 14)
-    finally:
-        wb.close()
     assert task.cancel_reason == "档期冲突，改到下周"
 
 
