@@ -123,15 +123,22 @@ class OrderDetailScreen(WorkScreen):
     def _ref(self) -> orders.OrderRef:
         return orders.OrderRef(order_id=self.order_id)
 
+    def _seen(self) -> int | None:
+        """The version on screen when a confirmation opens: changed since, the action is refused
+        instead of doing something other than what the confirmation said."""
+        return self.detail.row.version if self.detail else None
+
     def action_pay(self) -> None:
+        ref = orders.OrderRef(order_id=self.order_id, version=self._seen())
         self.app.push_screen(FormDialog(
-            _("确认并付款?"), [], lambda _v: (orders.pay, self._ref()),
-            preview=lambda _v: (consequences.order_pay, self._ref()), submit=_("付款")))
+            _("确认并付款?"), [], lambda _v: (orders.pay, ref),
+            preview=lambda _v: (consequences.order_pay, ref), submit=_("付款")))
 
     def action_decline(self) -> None:
+        ref = orders.OrderRef(order_id=self.order_id, version=self._seen())
         self.app.push_screen(FormDialog(
-            _("拒绝这个邀约?"), [], lambda _v: (orders.decline, self._ref()),
-            preview=lambda _v: (consequences.order_decline, self._ref()), submit=_("拒绝"), danger=True))
+            _("拒绝这个邀约?"), [], lambda _v: (orders.decline, ref),
+            preview=lambda _v: (consequences.order_decline, ref), submit=_("拒绝"), danger=True))
 
     def action_accept(self) -> None:
         self.wb_app.perform(orders.accept, self._ref(), done=lambda _r: self.app.notify(_("已接单")))
@@ -150,9 +157,10 @@ class OrderDetailScreen(WorkScreen):
             note=_("不能晚于交付上限; 直播结束后自动交付并结算。"), submit=_("排期")))
 
     def action_close(self) -> None:
+        seen = self._seen()
         self.app.push_screen(FormDialog(
             _("关闭订单?"), [FieldSpec("reason", _("关闭原因")), FieldSpec("return_tracking", _("退回样品运单号"))],
-            lambda v: (orders.close, orders.CloseOrder.parse(order_id=self.order_id, **v)),
+            lambda v: (orders.close, orders.CloseOrder.parse(order_id=self.order_id, version=seen, **v)),
             preview=lambda _v: (consequences.order_close, self._ref()), submit=_("关闭订单"), danger=True))
 
     def action_complain(self) -> None:

@@ -132,21 +132,29 @@ class TaskDetailScreen(WorkScreen):
     def _ref(self) -> tasks.TaskRef:
         return tasks.TaskRef(task_id=self.task_id)
 
+    def _seen(self) -> int | None:
+        """The version on screen when a confirmation opens: changed since, the action is refused
+        instead of doing something other than what the confirmation said."""
+        return self.detail.row.version if self.detail else None
+
     def action_check(self) -> None:
+        ref = tasks.TaskRef(task_id=self.task_id, version=self._seen())
         self.app.push_screen(FormDialog(
-            _("验收通过?"), [], lambda _v: (tasks.check_task, self._ref()),
-            preview=lambda _v: (consequences.task_check, self._ref()), submit=_("验收通过")))
+            _("验收通过?"), [], lambda _v: (tasks.check_task, ref),
+            preview=lambda _v: (consequences.task_check, ref), submit=_("验收通过")))
 
     def action_reject(self) -> None:
+        seen = self._seen()
         self.app.push_screen(FormDialog(
             _("拒绝任务 #{id}?").format(id=self.task_id), [FieldSpec("reason", _("原因"))],
-            lambda v: (tasks.reject_task, tasks.Reasoned.parse(task_id=self.task_id, **v)),
+            lambda v: (tasks.reject_task, tasks.Reasoned.parse(task_id=self.task_id, version=seen, **v)),
             preview=lambda _v: (consequences.task_reject, self._ref()), submit=_("拒绝"), danger=True))
 
     def action_cancel(self) -> None:
+        seen = self._seen()
         self.app.push_screen(FormDialog(
             _("取消任务 #{id}?").format(id=self.task_id), [FieldSpec("reason", _("取消原因"))],
-            lambda v: (tasks.cancel_task, tasks.CancelTask.parse(task_id=self.task_id, **v)),
+            lambda v: (tasks.cancel_task, tasks.CancelTask.parse(task_id=self.task_id, version=seen, **v)),
             preview=lambda _v: (consequences.task_cancel, self._ref()), submit=_("确认取消"), danger=True))
 
     def action_rule(self) -> None:

@@ -257,3 +257,34 @@ def test_snapshot_undo_bar_after_revoking_a_plan(snap_compare, demo_path):
         assert snap_compare(app, terminal_size=(120, 40), run_before=go)
     finally:
         wb.close()
+
+
+async def test_a_confirmation_is_refused_when_the_task_changed_after_it_opened(wb):
+    """What was confirmed is what happens: the creator accepts while the merchant's cancel dialog
+    (full refund) is open, so the cancel, which would now pay the creator or open a dispute, is refused."""
+    from textual.widgets import Input
+
+    from tests import factories as f
+    from workbench.services import tasks
+
+    m, c = f.merchant(wb, balance="10000"), f.creator(wb, quote="1000")
+    p = f.product(wb, m)
+    tid = wb.run(tasks.publish_task, m, tasks.PublishTask.parse(
+        creator_id=c.id, contact_name="王敏", contact_phone="13800001234", air_at="2026-06-05 20:00",
+        hours=2, product_ids=[p.id]))
+    app = WorkbenchApp(wb, m)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.action_open("task_detail", task_id=tid)
+        await settle(pilot)
+        await pilot.press("c")
+        await settle(pilot)
+        dialog = app.screen
+        assert "将全额退回商家" in _consequence(app)
+        wb.run(tasks.accept_task, c, tasks.TaskRef(task_id=tid))   # meanwhile, elsewhere
+        dialog.query_one("#field-reason", Input).value = "改期"
+        await pilot.press("ctrl+y")
+        await settle(pilot)
+        assert app.screen is dialog
+        assert "✗" in str(dialog.query_one("#error-general").render())
+    assert wb.run(funds.fund_account, m).frozen_cents == 200_000
