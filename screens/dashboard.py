@@ -85,10 +85,11 @@ class DashboardScreen(WorkScreen):
         # Only kinds with something pending are listed, most urgent kinds first (the service's order);
         # the count leads, so a long label (English) wraps without separating it from its number.
         options = []
+        width = max([3] + [len(str(t.count)) for t in view.todo])   # counts right-aligned in one column
         for t in view.todo:
             if not t.count:
                 continue
-            line = Text(f"{t.count:>3}  ", style="bold cyan").append(t.label)
+            line = Text(f"{t.count:>{width}}  ", style="bold cyan").append(t.label)
             if t.screen:
                 line.append(" ›", style="dim")
             options.append(Option(line, id=t.key))
