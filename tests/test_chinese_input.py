@@ -30,9 +30,11 @@ from textual import events
 from textual.app import App, ComposeResult
 
 from bench.app_bench import _env, _quote, _tmux
+from screens.app import WorkbenchApp
 from screens.widgets.form import FieldSpec, Form, TextInput
 from tests.conftest import DEMO_NOW, open_store
 from tests.test_ssh import CSI, Server, Terminal, connect
+from tests.tui_helpers import settle
 from workbench.bootstrap import Workbench
 from workbench.services import keys, orders, task_views
 from workbench.services.base import SYSTEM
@@ -142,6 +144,29 @@ def test_a_webhook_address_pasted_with_chinese_is_kept_percent_encoded_and_the_p
         robot.shutdown()
     assert sent is None
     assert paths == ["/%E6%9C%BA%E5%99%A8%E4%BA%BA/hook?key=%E6%B5%8B%E8%AF%95"]
+
+
+def test_snapshot_close_dialog_with_chinese_typed_and_the_caret_inside_it(snap_compare, demo_path):
+    """The order close dialog (120×40) holding Chinese, full-width punctuation, ASCII and an emoji,
+    the caret on 破 after two steps left: nothing cut, doubled or shifted."""
+    wb = open_store(demo_path)
+    try:
+        app = WorkbenchApp(wb, wb.sign_in("c.dingdang"))
+
+        async def go(pilot):
+            await settle(pilot)
+            app.action_open("order_detail", order_id=4)
+            await settle(pilot)
+            await pilot.press("c")
+            await settle(pilot)
+            app.screen.query_one("#field-return_tracking", TextInput).value = "顺丰 SF1234567890"
+            app.screen.query_one("#field-reason", TextInput).insert_text_at_cursor(MIXED + REASON)
+            await pilot.press("left", "left")
+            await settle(pilot)
+
+        assert snap_compare(app, terminal_size=(120, 40), run_before=go)
+    finally:
+        wb.close()
 
 
 # ---- tmux: the real app in a real terminal ------------------------------------------------------
