@@ -252,6 +252,22 @@ def test_views_from_the_command_line(demo_path):
     assert json.loads(run("views", "list", "--as", "m.shanwei", "--json", db=db).stdout) == []
 
 
+def test_disputes_and_notifications_lists_take_views_on_the_command_line(demo_path):
+    db = demo_path
+    assert run("views", "save", "--as", "s.lin", "--list", "disputes", "--name", "all-newest",
+               "--filters", "state=all", "--sort", "newest", db=db).returncode == 0
+    queue = json.loads(run("disputes", "list", "--as", "s.lin", "--json", db=db).stdout)
+    everything = json.loads(run("disputes", "list", "--as", "s.lin", "--view", "all-newest", "--json", db=db).stdout)
+    assert {d["status"] for d in queue} == {"open"} and len(everything) > len(queue)
+    assert [d["opened_at"] for d in everything] == sorted((d["opened_at"] for d in everything), reverse=True)
+    assert run("views", "save", "--as", "m.shanwei", "--list", "notifications", "--name", "unread",
+               "--filters", "read=unread", "--sort", "oldest", db=db).returncode == 0
+    unread = json.loads(run("notifications", "list", "--as", "m.shanwei", "--view", "unread", "--json", db=db).stdout)
+    assert unread and not any(n["read"] for n in unread)
+    assert [n["at"] for n in unread] == sorted(n["at"] for n in unread)
+    assert_clean_failure(run("notifications", "list", "--as", "m.shanwei", "--view", "all-newest", db=db), "name")
+
+
 @pytest.mark.parametrize(("args", "word"), [
     (("views", "save", "--list", "orders", "--name", ""), "name"),
     (("views", "save", "--list", "orders", "--name", "x" * 41), "name"),
@@ -262,6 +278,8 @@ def test_views_from_the_command_line(demo_path):
     (("orders", "list", "--sort", "random"), "sort"),
     (("orders", "list", "--view", "nobody's"), "name"),
     (("tasks", "list", "--sort", "random"), "sort"),
+    (("disputes", "list", "--sort", "random"), "sort"),
+    (("notifications", "list", "--read", "maybe"), "read"),
 ])
 def test_bad_view_commands_exit_2_with_one_line_and_write_nothing(demo_path, args, word):
     result = run(*args, "--as", "m.shanwei", db=demo_path)

@@ -68,6 +68,21 @@ def list_disputes(uow: UnitOfWork, actor: Actor, open_only: bool = True, sort: s
                        d.compensation_cents, d.ruling, d.version) for d, t, m, c, who in rows]
 
 
+class DisputeQuery(Command):
+    state: str = Field(default="open", pattern="^(open|all)$", description="open (the default) or all")
+    sort: str = Field(default="oldest", description="oldest or newest")
+    view: str | None = Field(default=None, description="a saved view's name: its filter and sort")
+
+
+@read_only
+def dispute_queue(uow: UnitOfWork, actor: Actor, cmd: DisputeQuery | None = None) -> list[DisputeRow]:
+    """The dispute queue as a list with a filter, a sort and saved views (`workbench disputes list`)."""
+    from workbench.services.views import apply_view
+
+    cmd = apply_view(uow, actor, "disputes", cmd or DisputeQuery())
+    return list_disputes(uow, actor, cmd.state == "open", cmd.sort)
+
+
 def rule_dispute(uow: UnitOfWork, actor: Actor, cmd: RuleDispute) -> DisputeRow:
     """Support staff set the creator's compensation; the rest of the frozen amount goes back."""
     require_role(actor, Role.SUPPORT)

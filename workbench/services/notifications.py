@@ -120,6 +120,21 @@ def list_notifications(uow: UnitOfWork, actor: Actor, limit: int = 100, hidden: 
                              n.read_at is not None) for n in rows]
 
 
+class NotificationQuery(Command):
+    read: str = Field(default="all", pattern="^(all|unread)$", description="all (the default) or unread")
+    sort: str = Field(default="newest", description="newest or oldest")
+    view: str | None = Field(default=None, description="a saved view's name: its filter and sort")
+
+
+@read_only
+def inbox(uow: UnitOfWork, actor: Actor, cmd: NotificationQuery | None = None) -> list[NotificationView]:
+    """The inbox as a list with a filter, a sort and saved views (`workbench notifications list`)."""
+    from workbench.services.views import apply_view
+
+    cmd = apply_view(uow, actor, "notifications", cmd or NotificationQuery())
+    return list_notifications(uow, actor, unread_only=cmd.read == "unread", sort=cmd.sort)
+
+
 @read_only
 def hidden_notifications(uow: UnitOfWork, actor: Actor) -> list[NotificationView]:
     """The notifications the reader hid, newest first (to bring one back)."""
