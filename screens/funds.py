@@ -143,7 +143,7 @@ class FundsScreen(WorkScreen):
         if table.row_count == 0 or self.view is None:
             return
         row = self.view.pending_reviews[table.cursor_row]
-        self.app.push_screen(decide_dialog(row.id, row.amount_cents, approve))
+        self.app.push_screen(decide_dialog(row.id, row.amount_cents, approve, row.version))
 
 
 def top_up_dialog(app) -> FormDialog:
@@ -163,13 +163,14 @@ def top_up_dialog(app) -> FormDialog:
         submit=_("确认充值"), done=done)
 
 
-def decide_dialog(top_up_id: int, amount_cents: int, approve: bool) -> FormDialog:
+def decide_dialog(top_up_id: int, amount_cents: int, approve: bool, version: int | None = None) -> FormDialog:
     """Support staff confirm or reject one bank transfer; a rejection needs a reason."""
     title = (_("确认充值 #{id} 到账 ({amount})?") if approve else _("驳回充值 #{id} ({amount})?")).format(
         id=top_up_id, amount=format_money(amount_cents))
     return FormDialog(
         title, [FieldSpec("note", _("备注 (驳回时必填)"))],
-        lambda v: (funds.decide_top_up, funds.DecideTopUp.parse(top_up_id=top_up_id, approve=approve, **v)),
+        lambda v: (funds.decide_top_up, funds.DecideTopUp.parse(top_up_id=top_up_id, approve=approve,
+                                                                            version=version, **v)),
         preview=lambda _v: (consequences.top_up_decide, consequences.DecisionPreview(top_up_id=top_up_id,
                                                                                      approve=approve)),
         submit=_("确认到账") if approve else _("驳回"), danger=not approve)

@@ -173,7 +173,7 @@ def rule_dialog(row: disputes.DisputeRow) -> FormDialog:
         _("裁决任务 #{id} 的争议").format(id=row.task_id),
         [FieldSpec("compensation", _("赔付达人金额 (元)"), placeholder="0.00"),
          FieldSpec("reason", _("裁决理由"))],
-        lambda v: (disputes.rule_dispute, disputes.RuleDispute.parse(dispute_id=row.id, **v)),
+        lambda v: (disputes.rule_dispute, disputes.RuleDispute.parse(dispute_id=row.id, version=row.version, **v)),
         preview=lambda v: (consequences.dispute_rule, consequences.RulingPreview.parse(
             dispute_id=row.id, compensation=v["compensation"] or "0")),
         note=_("商家 {m} · 主播 {c} · 取消原因: {why}").format(m=row.merchant, c=row.creator, why=row.reason),
