@@ -390,3 +390,48 @@ def test_cli_yes_skips_the_question_and_scripts_are_not_asked(demo_path, monkeyp
     # standard input that is not a terminal (the subprocess gets none): a script, not asked
     paid = run("orders", "pay", "--as", "m.shanwei", "--order-id", second, db=demo_path)
     assert paid.returncode == 0 and "[y/N]" not in paid.stderr
+
+
+def test_ending_a_live_settles_the_orders_as_previewed(wb, people):
+    m, c, s = people
+    oid = f.shipped_order(wb, m, c, quote="800")
+    wb.run(orders.schedule, c, orders.Schedule(order_id=oid, live_at="2026-06-03 20:00"))
+    pid = wb.run(orders.order_detail, c, oid).products[0][0]
+    plan = wb.run(stock.submit_plan, c, stock.SubmitPlan(live_at="2026-06-03 20:00", product_ids=[pid]))
+    wb.run(stock.review_plan, s, stock.ReviewPlan(plan_id=plan, approve=True))
+    wb.run(stock.start_live, c, stock.PlanRef(plan_id=plan))
+    none = wb.run(consequences.plan_end_live, c, consequences.EndLivePreview(plan_id=plan))
+    assert none.moves == () and "不结算任何订单" in none.text
+    consequence, result = _applies_as_previewed(
+        wb, c, consequences.plan_end_live, stock.end_live, stock.EndLive(plan_id=plan, shown_product_ids=[pid]),
+        [m.id, c.id])
+    assert result == {"delivered": 1, "paid_cents": 80_000}
+    assert consequence.change(c.id, AccountKind.AVAILABLE) == 80_000 and "交付 1 个订单" in consequence.text
+
+
+@read_only
+def _actions(uow, _actor, entity: str, entity_id: int) -> list[str]:
+    from sqlalchemy import select
+
+    from workbench.store.models import AuditEntry
+
+    return list(uow.session.scalars(select(AuditEntry.action).where(
+        AuditEntry.entity == entity, AuditEntry.entity_id == entity_id).order_by(AuditEntry.id)))
+
+
+def test_each_undo_is_audited_as_its_own_action(wb, people):
+    m, c, _s = people
+    p = f.product(wb, m)
+    ref = selection.ProductRef(product_id=p.id)
+    wb.run(selection.add_to_cart, c, ref)
+    wb.run(selection.remove_from_cart, c, ref)
+    wb.run(selection.undo_remove_from_cart, c, ref)
+    assert wb.run(_actions, c, "product", p.id)[-3:] == ["cart.add", "cart.remove", "cart.undo_remove"]
+    pid = _plan(wb, m, c)
+    wb.run(stock.revoke_plan, c, stock.PlanRef(plan_id=pid))
+    wb.run(stock.restore_plan, c, stock.PlanRef(plan_id=pid))
+    assert wb.run(_actions, c, "stock_plan", pid) == ["stock_plan.submit", "stock_plan.revoke", "stock_plan.restore"]
+    note = wb.run(notifications.list_notifications, m)[0]
+    wb.run(notifications.hide, m, notifications.NoteIds(ids=[note.id]))
+    wb.run(notifications.unhide, m, notifications.NoteIds(ids=[note.id]))
+    assert wb.run(_actions, m, "notification", note.id) == ["notification.hide", "notification.unhide"]
