@@ -41,8 +41,8 @@ class ComplaintsScreen(TableScreen):
             return
         self.app.push_screen(FormDialog(
             (_("投诉成立?") if upheld else _("投诉不成立?")), [FieldSpec("reason", _("处理意见"))],
-            lambda v: (orders.rule_complaint, orders.RuleComplaint.parse(complaint_id=c.id, upheld=upheld, version=c.version,
-                                                                  **v)),
+            lambda v: (orders.rule_complaint, orders.RuleComplaint.parse(
+                complaint_id=c.id, upheld=upheld, version=c.version, **v)),
             preview=lambda _v: (consequences.complaint_rule, consequences.ComplaintPreview(complaint_id=c.id,
                                                                                            upheld=upheld)),
             submit=_("确认"), danger=upheld))
