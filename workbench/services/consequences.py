@@ -67,11 +67,10 @@ def order_pay(uow: UnitOfWork, actor: Actor, cmd: Any) -> Consequence:
     order_allowed("pay", order.status)
     available = ledger.balance(uow, order.merchant_id, AccountKind.AVAILABLE)
     state = _("订单变为「{state}」").format(state=OrderStatus.PAID.label)
-    return Consequence("order.pay", OrderStatus.PAID.label, freeze_moves(order.merchant_id, _merchant(uow, order.merchant_id),
-                                                                         order.quote_cents),
-                       sentence(freeze_text(order.quote_cents, available), state,
-                                _("交付后按讲解比例结算给主播 {creator}").format(creator=_creator(uow, order.creator_id))),
-                       danger=False)
+    moves = freeze_moves(order.merchant_id, _merchant(uow, order.merchant_id), order.quote_cents)
+    after = _("交付后按讲解比例结算给主播 {creator}").format(creator=_creator(uow, order.creator_id))
+    return Consequence("order.pay", OrderStatus.PAID.label, moves,
+                       sentence(freeze_text(order.quote_cents, available), state, after), danger=False)
 
 
 @read_only
