@@ -95,6 +95,19 @@ async def test_the_terminal_cursor_sits_on_the_caret_over_wide_and_composed_char
             cell_len(field.value) - field.scroll_offset.x)
 
 
+async def test_a_paste_of_several_lines_is_kept_whole_in_a_one_line_field():
+    """Input keeps the first line of a paste only: a reason copied from a chat lost the rest."""
+    app = OneField()
+    async with app.run_test(size=(60, 10)) as pilot:
+        field = app.query_one(TextInput)
+        field.focus()
+        field.insert_text_at_cursor("样品：")
+        app.post_message(events.Paste("外包装压坏\r\n\n  两罐漏气\t已拍照\x1b[31m\n"))
+        await pilot.pause()
+        assert field.value == "样品：外包装压坏 两罐漏气 已拍照[31m"
+        assert _caret(field) == cell_len(field.value)
+
+
 async def test_keys_that_arrive_together_are_applied_in_the_order_they_were_typed():
     """Over SSH several keys often come in one packet: an arrow, Backspace or Home must act before
     the characters that follow it, not after them."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 
 from rich.cells import get_character_cell_size
@@ -56,6 +57,20 @@ class TextInput(Input):
                 event.stop()
                 event.prevent_default()
                 return
+
+    # Input keeps only the first line of a paste; a reason copied from a chat often has several.
+    # They are kept, joined by spaces, without the control characters a paste may carry.
+    def on_paste(self, event: events.Paste) -> None:
+        lines = event.text.replace("\t", " ").splitlines()
+        text = " ".join(line.strip() for line in lines if line.strip())
+        text = "".join(c for c in text if unicodedata.category(c) != "Cc")
+        if text:
+            if self.selection.is_empty:
+                self.insert_text_at_cursor(text)
+            else:
+                self.replace(text, *self.selection)
+        event.stop()
+        event.prevent_default()
 
     # A field focused as its dialog opens has no place on screen yet: Input would leave the terminal
     # cursor in the top-left corner, where the first word typed through an input method is composed.
