@@ -128,9 +128,14 @@ class WorkScreen(Screen):
 
         return self.prevent(Select.Changed, Input.Changed)
 
+    pending_view = None   # a saved view picked in the palette before the list opened: shown first
+
     def _restore(self, state) -> None:
         self._restored = True
         self.saved_views = state.views
+        if self.pending_view is not None:
+            view, self.pending_view = self.pending_view, None
+            state = _views().ListState(state.list_key, view.filters, view.sort or state.sort, view.name, state.views)
         if self.opened_with_filter():
             # A to-do or a link chose the filter: keep the user's sort, and remember nothing until
             # they change something themselves.

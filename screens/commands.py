@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
+from workbench.domain.errors import DomainError
 from workbench.i18n import _
 
 
-def palette_entries(app, screen=None) -> list[tuple[str, str, Callable[[], None]]]:
+def palette_entries(app, screen=None, saved_views=()) -> list[tuple[str, str, Callable[[], None]]]:
     """(title, help, callback) for everything the current user can do from anywhere, and what the
-    screen the palette was opened from can do (`screen`, else the screen in front)."""
+    screen the palette was opened from can do (`screen`, else the screen in front); `saved_views`
+    are the user's views of every list, each of which opens its list with it."""
 
     if getattr(app, "actor", None) is None:
         return []
@@ -66,6 +69,15 @@ def palette_entries(app, screen=None) -> list[tuple[str, str, Callable[[], None]
             mark = _("默认视图") + " · " if view.is_default else ""
             entries.append((_("视图: {name}").format(name=view.name), mark + describe(screen, view.filters),
                             partial(screen.apply_view, view)))
+    available = app.screens_for_actor()
+    from workbench.services import views
+
+    for view in saved_views:
+        d = views.LISTS.get(view.list_key)
+        if d is None or view.list_key == getattr(screen, "LIST_KEY", "") or d.screen not in available:
+            continue
+        entries.append((_("视图: {list} · {name}").format(list=_(d.title), name=view.name),
+                        _("打开{list}, 按此视图筛选和排序").format(list=_(d.title)), partial(open_with_view, app, view)))
 
     if app.actor.role is Role.MERCHANT:
         entries.append((_("资金: 充值"), _("为任务账户充值"), app.action_top_up))
@@ -75,14 +87,36 @@ def palette_entries(app, screen=None) -> list[tuple[str, str, Callable[[], None]
     return entries
 
 
+def open_with_view(app, view) -> None:
+    """Open the view's list showing that view (it takes the place of what the list would open with)."""
+    from workbench.services import views
+
+    app.action_open(views.LISTS[view.list_key].screen)
+    app.screen.pending_view = view
+
+
 class WorkbenchCommands(Provider):
+    saved_views: list = []
+
+    async def startup(self) -> None:
+        """The user's views of every list, read once per opening of the palette, off the UI thread."""
+        app = self.app
+        if getattr(app, "actor", None) is None:
+            return
+        from workbench.services import views
+
+        try:
+            self.saved_views = await asyncio.to_thread(app.wb.run, views.list_views, app.actor)
+        except DomainError:
+            self.saved_views = []
+
     async def discover(self) -> Hits:
-        for title, help_, callback in palette_entries(self.app, self.screen):
+        for title, help_, callback in palette_entries(self.app, self.screen, self.saved_views):
             yield DiscoveryHit(title, callback, help=help_)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
-        for title, help_, callback in palette_entries(self.app, self.screen):
+        for title, help_, callback in palette_entries(self.app, self.screen, self.saved_views):
             score = matcher.match(title)
             if score > 0:
                 yield Hit(score, matcher.highlight(title), callback, help=help_)

@@ -233,3 +233,34 @@ def test_views_dialog_snapshot(snap_compare, demo_path):
         assert snap_compare(WorkbenchApp(wb, merchant), terminal_size=(120, 40), run_before=go)
     finally:
         wb.close()
+
+
+async def test_a_view_of_another_list_is_opened_from_the_palette_anywhere(demo_path):
+    wb = open_store(demo_path)
+    try:
+        merchant = wb.sign_in("m.shanwei")
+        wb.run(views.save_view, merchant, views.SaveView.parse(
+            list_key="tasks", name="bigones", filters=["status=in_progress"], sort="amount"))
+        wb.run(views.save_view, wb.sign_in("m.qingyan"), views.SaveView.parse(list_key="tasks", name="notmine"))
+        app = WorkbenchApp(wb, merchant)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            from screens.commands import palette_entries
+
+            titles = [t for t, _h, _c in palette_entries(app, app.screen, wb.run(views.list_views, merchant))]
+            assert "视图: 任务 · bigones" in titles and not any("notmine" in t for t in titles)
+            await pilot.press("ctrl+p")
+            await settle(pilot)
+            await pilot.press(*"bigones")
+            await pilot.pause(0.5)
+            await settle(pilot)
+            await pilot.press("enter")
+            await settle(pilot)
+            assert isinstance(app.screen, TasksScreen)
+            assert app.screen.query_one("#status", Select).value == "in_progress"
+            title = str(app.screen.query_one("#tasks-panel").border_title)
+            assert "视图「bigones」" in title and "金额从高到低" in title
+            amounts = [r.amount_cents for r in app.screen.rows]
+            assert amounts and amounts == sorted(amounts, reverse=True)
+    finally:
+        wb.close()
