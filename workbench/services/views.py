@@ -17,6 +17,7 @@ from typing import Any
 
 from pydantic import Field, field_validator
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from workbench.domain.errors import DomainError, NotFound
 from workbench.i18n import N_, _
@@ -360,7 +361,10 @@ def save_view(uow: UnitOfWork, actor: Actor, cmd: SaveView) -> ViewRow:
                      filters=json.dumps(filters, ensure_ascii=False, sort_keys=True), sort=sort,
                      is_default=cmd.default, created_at=uow.now, updated_at=uow.now)
     uow.session.add(view)
-    uow.session.flush()
+    try:
+        uow.session.flush()
+    except IntegrityError:   # the same name saved at the same moment from another session
+        raise DomainError(_("已有同名视图: {name}").format(name=cmd.name), field="name") from None
     audit(uow, actor, "view.save", "saved_view", view.id, list=d.key, name=cmd.name, filters=filters, sort=sort,
           default=cmd.default)
     uow.commit()
@@ -376,6 +380,10 @@ def rename_view(uow: UnitOfWork, actor: Actor, cmd: RenameView) -> ViewRow:
         return _row(view)
     _unique(uow, actor, d.key, cmd.new_name, "new_name")
     view.name, view.updated_at = cmd.new_name, uow.now
+    try:
+        uow.session.flush()
+    except IntegrityError:   # the same name given at the same moment from another session
+        raise DomainError(_("已有同名视图: {name}").format(name=cmd.new_name), field="new_name") from None
     audit(uow, actor, "view.rename", "saved_view", view.id, list=d.key, name=cmd.name, new_name=cmd.new_name)
     uow.commit()
     return _row(view)
