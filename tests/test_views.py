@@ -28,6 +28,7 @@ def _save(wb, actor, name, filters=(), sort="", default=False, key="orders"):
                                                                 sort=sort, default=default))
 
 
+@pytest.mark.both_backends
 def test_a_view_is_saved_renamed_made_default_and_deleted_each_audited(demo):
     m = demo.sign_in("m.shanwei")
     row = _save(demo, m, "待寄样 · 截止最近", ["status=sample_shipped"], "due")
@@ -102,6 +103,7 @@ def test_a_stale_version_is_refused(demo):
         demo.run(views.delete_view, m, views.ViewRef(list_key="orders", name="乙", version=row.version))
 
 
+@pytest.mark.both_backends
 def test_views_of_one_user_are_invisible_to_others(demo):
     m, other = demo.sign_in("m.shanwei"), demo.sign_in("m.qingyan")
     _save(demo, m, "我的", ["status=paid"])
@@ -168,6 +170,7 @@ def _walk(wb, actor, fn, make, limit):
     raise AssertionError("the pages never ended")
 
 
+@pytest.mark.both_backends
 @pytest.mark.parametrize("sort", ["newest", "oldest", "quote"])
 @pytest.mark.parametrize("handle", ["m.shanwei", "c.tangtang", "s.lin"])
 def test_order_pages_in_every_sort_are_the_whole_list_in_order(demo, handle, sort):
@@ -188,6 +191,7 @@ def test_orders_sort_by_deadline_within_a_state_that_has_one(demo):
     assert rows and [r.due_at for r in rows] == sorted(r.due_at for r in rows)
 
 
+@pytest.mark.both_backends
 @pytest.mark.parametrize("sort", ["newest", "air", "amount"])
 @pytest.mark.parametrize("handle", ["m.shanwei", "s.lin"])
 def test_task_pages_in_every_sort_are_the_whole_list_in_order(demo, handle, sort):
@@ -200,6 +204,7 @@ def test_task_pages_in_every_sort_are_the_whole_list_in_order(demo, handle, sort
     assert whole == sorted(whole, key=key[sort])
 
 
+@pytest.mark.both_backends
 def test_a_list_command_takes_a_view_and_its_own_options_win(demo):
     m = demo.sign_in("m.shanwei")
     _save(demo, m, "已寄样", ["status=sample_shipped"], "oldest")
