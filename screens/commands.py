@@ -65,7 +65,8 @@ def palette_entries(app, screen=None, saved_views=()) -> list[tuple[str, str, Ca
     if getattr(screen, "LIST_KEY", ""):
         from screens.widgets.views import describe
 
-        for view in screen.saved_views:
+        fresh = [v for v in saved_views if v.list_key == screen.LIST_KEY]
+        for view in fresh or screen.saved_views:
             mark = _("默认视图") + " · " if view.is_default else ""
             entries.append((_("视图: {name}").format(name=view.name), mark + describe(screen, view.filters),
                             partial(screen.apply_view, view)))
