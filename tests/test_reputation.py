@@ -357,4 +357,6 @@ def test_ranked_pools_and_merchant_records_read_no_large_table_whole(store):  # 
     assert all("LIMIT" in s for s, _p in statements if "FROM products JOIN merchants" in s)
     assert [b for b in _full_scans(store, statements) if b not in walks] == []
     merchants = [s for s, _p in statements if "FROM coop_orders" in s and "GROUP BY coop_orders.merchant_id" in s]
-    assert len(merchants) == 5     # one per batch (4 pages) and one for the profile, never one per row
+    assert len(merchants) == 1     # the profile counts its one merchant live; ranking reads the stored records
+    records = [s for s, _p in statements if "FROM merchant_records" in s]
+    assert len(records) == 4       # one per batch (4 pages), never one per row

@@ -698,10 +698,13 @@ def _confirmed(wb, actor, fn: Callable[..., Any], cmd: Any, args: argparse.Names
 def _cmd_tick(args: argparse.Namespace) -> int:
     from workbench.bootstrap import bootstrap
     from workbench.services.base import SYSTEM
+    from workbench.services.reputation import refresh_all_records
     from workbench.services.transitions import apply_due
 
     wb = bootstrap(_settings(args), create=False)
     counts = wb.run(apply_due, SYSTEM)
+    # merchant records whose counts moved with time alone, when reputation.refresh_minutes have passed
+    counts["records"] = refresh_all_records(wb.run)
     if args.json:
         print(json.dumps(counts))
     else:

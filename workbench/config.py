@@ -96,6 +96,7 @@ class ReputationRules(_Section):
     weight_samples: Rate = Decimal("0.3")
     weight_payment: Rate = Decimal("0.1")
     weight_rating: Rate = Decimal("0.2")
+    refresh_minutes: Annotated[int, Field(gt=0, le=7 * 24 * 60)] = 60   # periodic refresh of merchant records
 
     @field_validator("weight_rating")
     @classmethod

@@ -283,5 +283,6 @@ def _load_demo(wb: Workbench, anchor: datetime) -> dict[str, int]:
             + _read("reputation.toml").get("a", []) + _read("reports.toml").get("a", []))
     clock.at = anchor
     wb.run(transitions.apply_due, SYSTEM)
+    wb.run(reputation.refresh_every_record, SYSTEM)   # records as of the anchor, the time-moved counts too
     wb.run(_mark)
     return {"users": len(actors), "products": len(catalogue.get("product", []))}

@@ -18,7 +18,7 @@ from apscheduler.schedulers.base import BaseScheduler
 
 from workbench.bootstrap import Workbench
 from workbench import push
-from workbench.services import reminders, transitions, webhooks
+from workbench.services import reminders, reputation, transitions, webhooks
 from workbench.services.base import SYSTEM
 
 log = logging.getLogger("workbench.scheduler")
@@ -68,11 +68,35 @@ class Firing:
             if len(pushes) < 100:
                 return outcome
 
+    def refresh_records(self) -> int:
+        """The periodic refresh of every merchant's record (信誉), when reputation.refresh_minutes of
+        store time have passed since the last one: the counts that move with time alone (an invitation
+        unanswered past the window, a check overdue). Only the lease holder refreshes. It runs as its
+        own job, beside the firing: at a million orders it takes tens of seconds, which must not hold
+        back a due transition or reminder. Returns the records written."""
+        if self._stopping or not self.wb.run(reputation.records_due):
+            return 0
+        if not self.wb.run(reminders.take_lease, self.holder, self.lease_seconds):
+            return 0
+        return reputation.refresh_all_records(self.wb.run, force=True, keep_going=lambda: not self._stopping)
+
+    def _refresh_records(self) -> None:
+        try:
+            n = self.refresh_records()
+            if n:
+                log.info("merchant records refreshed: %s", n)
+        except Exception:   # the next sweep retries
+            log.exception("refreshing merchant records failed")
+
     def start(self, scheduler: BaseScheduler) -> None:
-        """Attach to an APScheduler scheduler: a sweep every `sweep_seconds` and a date job at the next
-        due moment, moved after every firing."""
+        """Attach to an APScheduler scheduler: a sweep every `sweep_seconds`, a date job at the next
+        due moment, moved after every firing, and the check for the periodic refresh of merchant
+        records, as often as the sweep."""
         self.scheduler = scheduler
         scheduler.add_job(self._fire, "interval", seconds=self.sweep_seconds, id="sweep",
+                          next_run_time=datetime.now().astimezone(), coalesce=True, max_instances=1,
+                          misfire_grace_time=None)
+        scheduler.add_job(self._refresh_records, "interval", seconds=self.sweep_seconds, id="records",
                           next_run_time=datetime.now().astimezone(), coalesce=True, max_instances=1,
                           misfire_grace_time=None)
         if not scheduler.running:

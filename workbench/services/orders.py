@@ -18,6 +18,7 @@ from workbench.domain.orders import (
 from workbench.domain.roles import Role
 from workbench.i18n import _
 from workbench.services import ledger, reminders
+from workbench.services.reputation import refresh_records
 from workbench.services.base import (
     Actor, Command, audit, guarded_update, notify, party_visible, read_only, require_role,
 )
@@ -308,6 +309,7 @@ def pay(uow: UnitOfWork, actor: Actor, cmd: OrderRef) -> int:
     audit(uow, actor, "order.pay", "order", order.id, amount=order.quote_cents)
     notify(uow, order.creator_id, "order_paid", screen="orders", ref_id=order.id, order=order.id,
            amount=order.quote_cents)
+    refresh_records(uow, [order.merchant_id])   # an invitation answered
     uow.commit()
     return order.id
 
@@ -317,6 +319,7 @@ def decline(uow: UnitOfWork, actor: Actor, cmd: OrderRef) -> int:
     _move(uow, order, "decline", OrderStatus.DECLINED, closed_at=uow.now)
     audit(uow, actor, "order.decline", "order", order.id)
     notify(uow, order.creator_id, "order_declined", screen="orders", ref_id=order.id, order=order.id)
+    refresh_records(uow, [order.merchant_id])   # an invitation answered
     uow.commit()
     return order.id
 
@@ -341,6 +344,7 @@ def ship_sample(uow: UnitOfWork, actor: Actor, cmd: ShipSample) -> int:
     audit(uow, actor, "order.ship_sample", "order", order.id, tracking=cmd.tracking)
     notify(uow, order.creator_id, "order_shipped", screen="orders", ref_id=order.id, order=order.id,
            tracking=cmd.tracking)
+    refresh_records(uow, [order.merchant_id])   # a sample shipped
     uow.commit()
     return order.id
 

@@ -37,6 +37,7 @@ from workbench.domain.roles import Role
 from workbench.domain.tasks import TaskStatus
 from workbench.i18n import _
 from workbench.services.base import Actor, Command, audit, notify, party_visible, read_only, require_role
+from workbench.services.reputation import refresh_records
 from workbench.store.models import (
     AuditEntry, CoopOrder, Creator, LiveTask, Merchant, OrderProduct, Product, Rating, Sale, TaskProduct,
 )
@@ -562,6 +563,8 @@ def give_rating(uow: UnitOfWork, actor: Actor, cmd: GiveRating) -> RatingView:
     screen = "order_detail" if c.kind == "order" else "task_detail"
     notify(uow, ratee, f"rating_received_{c.kind}", screen=screen, ref_id=c.id, who=actor.name, ref=c.id,
            score=cmd.score)
+    if ratee == c.merchant_id:
+        refresh_records(uow, [ratee])   # the merchant's rating moved
     uow.commit()
     merchants, creators = _names(uow, [c])
     by_merchant = actor.id == c.merchant_id

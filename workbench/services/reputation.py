@@ -27,12 +27,13 @@ from workbench.domain.reputation import (
 from workbench.domain.roles import Role
 from workbench.i18n import _
 from workbench.services.base import (
-    Actor, Command, audit, guarded_update, notify, party_visible, read_only, require_role,
+    SYSTEM, Actor, Command, audit, guarded_update, notify, party_visible, read_only, require_role,
 )
 from workbench.store.models import (
-    CoopOrder, Creator, ExclusiveItem, LiveTask, Merchant, Product, Rating, SampleReport, User,
+    CoopOrder, Creator, ExclusiveItem, LiveTask, Merchant, Product, Rating, SampleReport, SweepMark, User,
     UTCDateTime,
 )
+from workbench.store.models import MerchantRecord as RecordRow
 from workbench.store.uow import UnitOfWork, expect_version
 
 
@@ -222,10 +223,147 @@ def merchant_counts(uow: UnitOfWork, merchant_ids: Iterable[int]) -> dict[int, M
     return {mid: MerchantCounts(*(int(v) for v in rest)) for mid, *rest in uow.session.execute(stmt)}
 
 
+# ---- the precomputed records (merchant_records) ----------------------------------------------------
+#
+# Ranking reads one stored row per merchant instead of aggregating every order and live task of the
+# merchants on the page (at a million orders that aggregation was most of a dashboard refresh). Every
+# use case that moves a count rewrites its merchant's row in its own transaction (`refresh_records`);
+# the counts that move with time alone — an invitation left unanswered past the response window, a
+# check left past the payment window — are as of the row's `computed_at` and are brought up to date by
+# the periodic refresh (the scheduler and `workbench tick`, every reputation.refresh_minutes).
+
+RECORD_FIELDS = ("invitations_due", "answered_in_time", "checks_due", "paid_in_time", "samples_shipped",
+                 "sample_problems", "ratings", "rating_sum")
+RECORD_CHUNK = 200           # merchants per grouped count and per upsert
+RECORDS_MARK = "merchant_records"   # SweepMark: when every record was last recomputed
+
+
+def _upsert(uow: UnitOfWork, counts: dict[int, MerchantCounts], computed_at: datetime,
+            only_if_older: bool = False) -> int:
+    """Write the rows in one INSERT … ON CONFLICT DO UPDATE (SQLite and PostgreSQL alike). With
+    `only_if_older`, a row written since `computed_at` (an event refreshed it) is left as it is."""
+    if not counts:
+        return 0
+    if uow.session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    stmt = insert(RecordRow).values([
+        {"merchant_id": mid, "computed_at": computed_at, **{f: getattr(c, f) for f in RECORD_FIELDS}}
+        for mid, c in sorted(counts.items())])
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[RecordRow.merchant_id],
+        set_={f: stmt.excluded[f] for f in (*RECORD_FIELDS, "computed_at")},
+        where=RecordRow.computed_at < computed_at if only_if_older else None)
+    written = uow.session.execute(stmt.returning(RecordRow.merchant_id).execution_options(synchronize_session=False))
+    return len(written.all())
+
+
+def _chunked(ids: list[int]) -> Iterable[list[int]]:
+    for start in range(0, len(ids), RECORD_CHUNK):
+        yield ids[start:start + RECORD_CHUNK]
+
+
+def refresh_records(uow: UnitOfWork, merchant_ids: Iterable[int] | None = None) -> int:
+    """Recompute the records of these merchants (every merchant when None, a chunk at a time) and store
+    them, in the caller's transaction: called by each use case that moves a merchant's counts, so the
+    record changes with the event or not at all. Returns how many records were written."""
+    if merchant_ids is None:
+        ids = list(uow.session.scalars(select(Merchant.user_id).order_by(Merchant.user_id)))
+    else:
+        ids = sorted(set(merchant_ids))
+    return sum(_upsert(uow, merchant_counts(uow, chunk), uow.now) for chunk in _chunked(ids))
+
+
+def stored_counts(uow: UnitOfWork, merchant_ids: Iterable[int]) -> dict[int, MerchantCounts]:
+    """The precomputed counts of these merchants, one indexed query (primary key); a merchant without
+    a row is missing from the answer."""
+    ids = sorted(set(merchant_ids))
+    if not ids:
+        return {}
+    cols = [getattr(RecordRow, f) for f in RECORD_FIELDS]
+    return {mid: MerchantCounts(*(int(v) for v in rest))
+            for mid, *rest in uow.session.execute(select(RecordRow.merchant_id, *cols)
+                                                  .where(RecordRow.merchant_id.in_(ids)))}
+
+
+@read_only
+def records_due(uow: UnitOfWork) -> bool:
+    """Whether the periodic refresh of every record is due (reputation.refresh_minutes of store time)."""
+    mark = uow.session.get(SweepMark, RECORDS_MARK)
+    every = timedelta(minutes=uow.rules.reputation.refresh_minutes)
+    return mark is None or mark.swept_to + every <= uow.now
+
+
+@read_only
+def count_records(uow: UnitOfWork, after: int, limit: int = RECORD_CHUNK
+                  ) -> tuple[datetime, dict[int, MerchantCounts], int | None]:
+    """The periodic refresh's reading half, without a write lock: the counts of the next `limit`
+    merchants after id `after`, the instant they were counted at, and the last id (None: no more)."""
+    ids = list(uow.session.scalars(select(Merchant.user_id).where(Merchant.user_id > after)
+                                   .order_by(Merchant.user_id).limit(limit)))
+    return uow.now, merchant_counts(uow, ids), (ids[-1] if ids else None)
+
+
+def store_records(uow: UnitOfWork, actor: Actor, counted_at: datetime, counts: dict[int, MerchantCounts]) -> int:
+    """The periodic refresh's writing half: a short transaction. A record an event rewrote after the
+    counts were read is newer than them and kept."""
+    n = _upsert(uow, counts, counted_at, only_if_older=True)
+    uow.commit()
+    return n
+
+
+def _set_mark(uow: UnitOfWork, at: datetime) -> None:
+    mark = uow.session.get(SweepMark, RECORDS_MARK)
+    if mark is None:
+        uow.session.add(SweepMark(name=RECORDS_MARK, swept_to=at))
+    else:
+        mark.swept_to = at
+
+
+def mark_records(uow: UnitOfWork, actor: Actor, at: datetime) -> None:
+    """Every record was recomputed from `at` on: the next periodic refresh is refresh_minutes later."""
+    _set_mark(uow, at)
+    uow.commit()
+
+
+def refresh_every_record(uow: UnitOfWork, actor: Actor) -> int:
+    """Every merchant's record recomputed in one transaction, for a store being built (the demo, the
+    generator) where no one else writes; the periodic refresh is then due refresh_minutes later."""
+    n = refresh_records(uow)
+    _set_mark(uow, uow.now)
+    uow.commit()
+    return n
+
+
+def refresh_all_records(run, force: bool = False, keep_going=lambda: True) -> int:
+    """The periodic refresh, a chunk at a time: each chunk counted in a read-only transaction, then
+    stored in a short write transaction, so writers wait milliseconds rather than the whole refresh
+    (tens of seconds at a million orders). `run` is `Workbench.run`. Returns the records written;
+    0 when not due (unless `force`). Stopped half-way (`keep_going` turned false), the refresh stays
+    due and starts over next time."""
+    if not force and not run(records_due):
+        return 0
+    after, started, written = 0, None, 0
+    while True:
+        counted_at, counts, last = run(count_records, after)
+        started = started or counted_at
+        if last is None:
+            break
+        written += run(store_records, SYSTEM, counted_at, counts)
+        after = last
+        if not keep_going():
+            return written
+    run(mark_records, SYSTEM, started)
+    return written
+
+
 def merchant_factors(uow: UnitOfWork, merchant_ids: Iterable[int]) -> dict[int, Factor]:
+    """The record factors of these merchants from their precomputed records (one query); a merchant
+    without a record is a new merchant (neutral factor)."""
     w = weights(uow)
     ids = set(merchant_ids)
-    found = {mid: merchant_factor(merchant_record(c), w) for mid, c in merchant_counts(uow, ids).items()}
+    found = {mid: merchant_factor(merchant_record(c), w) for mid, c in stored_counts(uow, ids).items()}
     return {mid: found.get(mid, NEUTRAL) for mid in ids}
 
 
@@ -421,6 +559,8 @@ def rule_sample(uow: UnitOfWork, actor: Actor, cmd: RuleSample) -> int:
     for uid in (row.merchant_id, row.creator_id):
         notify(uow, uid, f"sample_{status}", screen="sample_reports", ref_id=row.id, order=row.order_id,
                ruling=cmd.ruling)
+    if cmd.upheld:
+        refresh_records(uow, [row.merchant_id])   # an upheld report counts against the record
     uow.commit()
     return row.id
 

@@ -19,6 +19,7 @@ from workbench.domain.tasks import (
 )
 from workbench.i18n import _
 from workbench.services import ledger, reminders
+from workbench.services.reputation import refresh_records
 from workbench.services.agency import creator_admission, merchant_admission
 from workbench.services.funds import require_task_account_bound
 from workbench.services.base import (
@@ -225,6 +226,7 @@ def check_task(uow: UnitOfWork, actor: Actor, cmd: TaskRef) -> int:
     audit(uow, actor, "task.check", "task", task.id, amount=task.amount_cents)
     notify(uow, task.creator_id, "task_paid", screen="funds", ref_id=task.id, task=task.id,
            amount=task.amount_cents)
+    refresh_records(uow, [task.merchant_id])   # a check done (paid)
     uow.commit()
     return task.id
 
@@ -256,11 +258,16 @@ def cancel_task(uow: UnitOfWork, actor: Actor, cmd: CancelTask) -> CancelRule:
     expect_version(task, cmd.version)
     rule = _cancel_rule(uow, actor, task)
     other = task.creator_id if actor.role is Role.MERCHANT else task.merchant_id
+    # a task waiting for its check counts against the merchant once past the window; leaving it moves the record
+    was_awaiting_check = (task.status, task.sub_status) == (TaskStatus.IN_PROGRESS.value,
+                                                            TaskSub.AWAITING_CHECK.value)
     if rule.outcome is Outcome.DISPUTE:
         _move(uow, task, "merchant_cancel", TaskStatus.DISPUTED, TaskSub.NONE, cancel_reason=cmd.reason)
         uow.session.add(Dispute(task_id=task.id, opened_at=uow.now, opened_by=actor.id, reason=cmd.reason))
         audit(uow, actor, "task.cancel", "task", task.id, reason=cmd.reason, outcome=rule.outcome.value)
         notify(uow, other, "task_disputed", screen="tasks", ref_id=task.id, task=task.id, reason=cmd.reason)
+        if was_awaiting_check:
+            refresh_records(uow, [task.merchant_id])
         uow.commit()
         return rule
     if actor.role is Role.CREATOR:
@@ -275,6 +282,8 @@ def cancel_task(uow: UnitOfWork, actor: Actor, cmd: CancelTask) -> CancelRule:
           to_creator=rule.to_creator_cents, to_merchant=rule.to_merchant_cents)
     notify(uow, other, "task_cancelled", screen="tasks", ref_id=task.id, task=task.id, reason=cmd.reason,
            rule=rule.why)
+    if was_awaiting_check:
+        refresh_records(uow, [task.merchant_id])
     uow.commit()
     return rule
 

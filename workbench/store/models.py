@@ -795,3 +795,28 @@ class Rating(Base):
         UniqueConstraint("subject", "subject_id", "rater_id", name="uq_ratings_subject_rater"),
         Index("ix_ratings_ratee", "ratee_id", "rated_at"),
     )
+
+
+# ---- precomputed merchant records ----------------------------------------------------------------
+
+class MerchantRecord(Base):
+    """A merchant's record counts (信誉), precomputed so ranking reads one row per merchant instead of
+    aggregating all its orders and live tasks (services.reputation.refresh_records keeps it).
+
+    Rewritten in the same transaction as every event that moves a count (an invitation answered, a
+    sample shipped, a check, a ruling, a rating); the counts that move with time alone (an invitation
+    left unanswered past the window, a check overdue) are as of `computed_at`, brought up to date by
+    the periodic refresh. A merchant without a row ranks as a new merchant.
+    """
+
+    __tablename__ = "merchant_records"
+    merchant_id: Mapped[int] = mapped_column(ForeignKey("merchants.user_id"), primary_key=True)
+    invitations_due: Mapped[int] = mapped_column(Integer, default=0)
+    answered_in_time: Mapped[int] = mapped_column(Integer, default=0)
+    checks_due: Mapped[int] = mapped_column(Integer, default=0)
+    paid_in_time: Mapped[int] = mapped_column(Integer, default=0)
+    samples_shipped: Mapped[int] = mapped_column(Integer, default=0)
+    sample_problems: Mapped[int] = mapped_column(Integer, default=0)
+    ratings: Mapped[int] = mapped_column(Integer, default=0)
+    rating_sum: Mapped[int] = mapped_column(Integer, default=0)
+    computed_at: Mapped[datetime]
