@@ -63,6 +63,7 @@ class FormDialog(Dialog):
         self.preview = preview
         self.confirm = preview is not None if confirm is None else confirm
         self.previewed = preview is None   # the consequence the person confirms has been shown
+        self._asked = 0   # previews asked for; an answer to an older one is dropped
         self.busy = False   # a submission is on its way: Enter pressed again must not send it twice
 
     def compose(self) -> ComposeResult:
@@ -99,22 +100,24 @@ class FormDialog(Dialog):
         try:
             use_case, cmd = self.preview(self.query_one(Form).values())
         except DomainError as exc:
-            self._show_consequence(exc.message, refused=True)
+            self._asked += 1
+            self._show_consequence(self._asked, exc.message, refused=True)
             return
-        self._read_preview(use_case, cmd)
+        self._asked += 1
+        self._read_preview(self._asked, use_case, cmd)
 
-    @work(thread=True, exclusive=True, group="preview", exit_on_error=False)
-    def _read_preview(self, use_case: Callable[..., Any], cmd: Any) -> None:
+    @work(thread=True, group="preview", exit_on_error=False)
+    def _read_preview(self, asked: int, use_case: Callable[..., Any], cmd: Any) -> None:
         app = self.app
         try:
             result = app.wb.run(use_case, app.actor, *(() if cmd is None else (cmd,)))
         except DomainError as exc:
-            app.call_from_thread(self._show_consequence, exc.message, True)
+            app.call_from_thread(self._show_consequence, asked, exc.message, True)
             return
-        app.call_from_thread(self._show_consequence, result.text, False, result.danger)
+        app.call_from_thread(self._show_consequence, asked, result.text, False, result.danger)
 
-    def _show_consequence(self, text: str, refused: bool = False, danger: bool | None = None) -> None:
-        if not self.is_attached:
+    def _show_consequence(self, asked: int, text: str, refused: bool = False, danger: bool | None = None) -> None:
+        if not self.is_attached or asked != self._asked:   # closed, or typed on since it was asked
             return
         self.previewed = True
         line = self.query_one("#consequence", Static)
