@@ -162,6 +162,13 @@ async def test_a_view_is_saved_picked_from_the_palette_made_default_renamed_and_
             await pilot.press("d")
             await settle(pilot)
             assert "还没有视图" in app.export_screenshot()
+            await pilot.press("u")        # undone: back, still the default
+            await settle(pilot)
+            [back] = wb.run(views.list_views, merchant)
+            assert (back.name, back.is_default, back.filters) == ("toship", True, {"status": "paid"})
+            await pilot.press("d")
+            await settle(pilot)
+            assert "还没有视图" in app.export_screenshot()
             await pilot.press("escape")
             await settle(pilot)
             assert "视图" not in _title(app)

@@ -49,12 +49,14 @@ class ViewsDialog(Dialog):
         Binding("r", "rename", N_("重命名"), tooltip=N_("给选中的视图改名"), id="views.rename"),
         Binding("d", "delete", N_("删除"), tooltip=N_("删除选中的视图"), id="views.delete"),
         Binding("m", "default", N_("设为默认"), tooltip=N_("打开列表时使用此视图; 再按一次取消"), id="views.default"),
+        Binding("u", "undo", N_("撤销删除"), tooltip=N_("恢复刚删除的视图"), id="views.undo"),
     ]
 
     def __init__(self, screen: "WorkScreen") -> None:
         super().__init__()
         self.list_screen = screen
         self.rows: list[views.ViewRow] = list(screen.saved_views)
+        self.deleted: views.ViewRow | None = None   # the view just deleted, while the dialog is open
 
     def compose(self) -> ComposeResult:
         d = views.LISTS[self.list_screen.LIST_KEY]
@@ -155,13 +157,30 @@ class ViewsDialog(Dialog):
             return
 
         def deleted(row: views.ViewRow) -> None:
+            self.deleted = row
+            self.refresh_bindings()
             if self.list_screen.view_name == row.name:
                 self.list_screen.view_name = None
                 self.list_screen.reload()
-            self._changed(_("已删除视图: {name}").format(name=row.name))(row)
+            self._changed(_("已删除视图: {name} · u 撤销").format(name=row.name))(row)
 
         self.app.perform(views.delete_view, views.ViewRef(list_key=view.list_key, name=view.name,
                                                           version=view.version), done=deleted)
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "undo":
+            return self.deleted is not None
+        return True
+
+    def action_undo(self) -> None:
+        """Deleting a view harms nobody: it is done at once and can be undone while the dialog is open."""
+        row, self.deleted = self.deleted, None
+        self.refresh_bindings()
+        if row is None:
+            return
+        cmd = views.SaveView(list_key=row.list_key, name=row.name, filters=views.pairs(row.filters), sort=row.sort,
+                             default=row.is_default)
+        self.app.perform(views.save_view, cmd, done=self._changed(_("已恢复视图: {name}").format(name=row.name)))
 
     def action_default(self) -> None:
         view = self._current()
