@@ -27,7 +27,7 @@ from workbench.domain.errors import DomainError, Forbidden, NotFound
 from workbench.domain.roles import Role
 from workbench.services import (agency, calendar, creators, dashboard, disputes, fees, funds, help, income,
                                 notifications, orders, products, reports, reputation, selection, stock, task_views,
-                                tasks, users, webhooks)
+                                tasks, users, views, webhooks)
 from workbench.store import models as m
 
 pytestmark = pytest.mark.both_backends
@@ -178,6 +178,10 @@ def _notes(out, role, me, t):
     assert ids(out) <= set(mine) and len(out) == min(100, len(mine))
 
 
+def _hidden_notes(out, role, me, t):
+    assert ids(out) <= {i for i, u in t.notes.items() if u == me}
+
+
 def _pushes(out, role, me, t):
     assert ids(out) <= {i for i, u in t.pushes.items() if u == me}
 
@@ -278,6 +282,7 @@ READS: dict[tuple[str, str], tuple[Callable, Check]] = {
     ("base", "data"): (agency.base_data, _base_data),
     ("sales", "list"): (fees.sales, _sales),
     ("notifications", "list"): (notifications.list_notifications, _notes),
+    ("notifications", "hidden"): (notifications.hidden_notifications, _hidden_notes),
     ("notifications", "settings"): (webhooks.get_prefs, _any),
     ("notifications", "pushes"): (webhooks.my_pushes, _pushes),
     ("deadlines", "list"): (calendar.my_deadlines, _deadlines),
@@ -287,6 +292,7 @@ READS: dict[tuple[str, str], tuple[Callable, Check]] = {
     ("record", "reputation"): (reputation.my_reputation, _reputation),
     ("reports", "list"): (reports.list_reports, _reports),
     ("ratings", "todo"): (reports.ratings_todo, _reports),
+    ("views", "list"): (views.list_views, _any),   # the actor's own by construction: tests/test_views.py
 }
 # Reads of one record by id: (area, action, option, truth table, the use case).
 BY_ID = [
@@ -297,7 +303,7 @@ BY_ID = [
 # Actions that change nothing but are not lists (or need an id): kept out of the list matrix.
 NOT_LISTS = {("tasks", "show"), ("orders", "show"), ("exclusive", "show"), ("creators", "show"),
              ("tasks", "cancel-preview"), ("fees", "calc"), ("base", "token"), ("income", "export"),
-             ("merchants", "show"),
+             ("merchants", "show"), ("views", "open"),   # one list's opening state: tests/test_views.py
              ("reports", "show"), ("reports", "export")}   # one report by KIND ID: tests/test_reports.py   # a merchant's profile: tests/test_reputation.py checks who sees it
 
 
