@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import open_store
-from tests.test_backup import store_digest
+from tests.test_backup import store_rows
 from tests.test_junk import FIXED
 from tests.tui_helpers import settle
 
@@ -56,6 +56,16 @@ def junk_values(seed: int, field_no: int, fields: int) -> list[str]:
         else:
             picks.append(rng.choice(FIXED))
     return picks
+
+
+def store_digest(path: Path) -> str:
+    """The store's rows, less the filter and sort a list remembers for its user (list_prefs): a list
+    screen keeps what was typed into its filters, which is how it looks, not a change to the data."""
+    import hashlib
+
+    rows = store_rows(path)
+    rows.pop("list_prefs", None)
+    return hashlib.sha256(repr(rows).encode()).hexdigest()
 
 
 # ---- how each form is reached -------------------------------------------------------------------
