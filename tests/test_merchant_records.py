@@ -5,8 +5,9 @@ ranking one query per batch instead of aggregating orders and live tasks; filled
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import delete, event, select
@@ -22,7 +23,7 @@ from workbench.domain.reputation import NEUTRAL, MerchantCounts
 from workbench.scheduler import Firing
 from workbench.services import dashboard, orders, reminders, reports, reputation, selection, tasks
 from workbench.services.base import SYSTEM
-from workbench.store.models import MerchantRecord, Merchant, SampleReport
+from workbench.store.models import IncomeSlot, Merchant, MerchantRecord, SampleReport, User
 from workbench.store.uow import uow_factory
 
 pytestmark = pytest.mark.both_backends
@@ -260,9 +261,75 @@ def test_ranking_on_a_generated_store_reads_records_by_key_and_no_orders_or_task
         assert reputation.stored_counts(uow, ids) == reputation.merchant_counts(uow, ids)
 
 
-# ---- the migration ---------------------------------------------------------------------------------
+# ---- the month's income from income slots ----------------------------------------------------------
 
-def test_the_migration_fills_every_merchants_record_on_an_upgraded_store(demo):
+def _all_users(wb):
+    with wb.uow(read_only=True) as uow:
+        return [wb.sign_in(h) for h in uow.session.scalars(select(User.handle).order_by(User.id))]
+
+
+def assert_income_exact(wb, since_list) -> int:
+    """Every user's income from the slots equals the sum of the postings, for each `since`; returns how
+    many of the figures were above zero (so the check is not vacuous)."""
+    above = 0
+    people = _all_users(wb)
+    with wb.uow(read_only=True) as uow:
+        for actor in people:
+            for since in since_list:
+                fast = dashboard._income_since(uow, actor, since)
+                assert fast == dashboard._income_since_postings(uow, actor, since), (actor.handle, since)
+                above += fast > 0
+    return above
+
+
+def test_income_slots_follow_each_posting_top_ups_left_out(wb):
+    m = factories.merchant(wb, balance="50000")                     # a top-up: not income
+    c = factories.creator(wb, quote="1000")
+    p = factories.product(wb, m)
+    month = datetime.combine(wb.clock.now().astimezone(ZoneInfo(c.zone)).date().replace(day=1), time(),
+                             ZoneInfo(c.zone))
+    with wb.uow(read_only=True) as uow:
+        assert dashboard._income_since(uow, m, month) == 0
+    tid = publish(wb, m, c, p, air_in=timedelta(hours=2), hours=2)
+    wb.run(tasks.accept_task, c, tasks.TaskRef(task_id=tid))
+    wb.clock.advance(hours=2)
+    wb.run(tasks.go_live, c, tasks.TaskRef(task_id=tid))
+    wb.clock.advance(hours=2)
+    wb.run(tasks.end_live, c, tasks.TaskRef(task_id=tid))
+    wb.run(tasks.check_task, m, tasks.TaskRef(task_id=tid))         # the creator is paid
+    with wb.uow(read_only=True) as uow:
+        paid = dashboard._income_since(uow, c, month)
+        slots = [(s.amount_cents, s.slot_at.minute % 15) for s in uow.session.scalars(select(IncomeSlot))]
+    assert paid == 2 * 100_000 and slots == [(paid, 0)]
+    # the clock set back (journal ids do not follow time): a second task paid "earlier" still counts
+    wb.clock.advance(days=-1)
+    tid = publish(wb, m, c, p, air_in=timedelta(hours=2), hours=1)
+    wb.run(tasks.accept_task, c, tasks.TaskRef(task_id=tid))
+    wb.clock.advance(hours=2)
+    wb.run(tasks.go_live, c, tasks.TaskRef(task_id=tid))
+    wb.clock.advance(hours=1)
+    wb.run(tasks.end_live, c, tasks.TaskRef(task_id=tid))
+    wb.run(tasks.check_task, m, tasks.TaskRef(task_id=tid))
+    assert assert_income_exact(wb, [month, month - timedelta(days=40), wb.clock.now() - timedelta(hours=2)]) >= 2
+    # a start off the quarter-hours is counted from the postings
+    with wb.uow(read_only=True) as uow:
+        odd = wb.clock.now() - timedelta(hours=3, minutes=7)
+        assert dashboard._income_since(uow, c, odd) == dashboard._income_since_postings(uow, c, odd) > 0
+
+
+def test_income_slots_match_the_postings_on_the_demo_store(demo):
+    month = parse_instant("2026-06-01T00:00:00+08:00")
+    assert assert_income_exact(demo, [month, month - timedelta(days=61), parse_instant("2020-01-01T00:00:00+05:45")]) > 3
+
+
+def test_income_on_a_generated_store_matches_the_postings(store):  # noqa: F811
+    month = parse_instant("2026-06-01T00:00:00+08:00")
+    assert assert_income_exact(store, [month, month - timedelta(days=30), month - timedelta(days=400)]) > 10
+
+
+# ---- the migrations --------------------------------------------------------------------------------
+
+def test_the_migrations_fill_records_and_income_slots_on_an_upgraded_store(demo):
     from alembic import command
 
     from workbench.store.migrate import alembic_config
@@ -270,12 +337,16 @@ def test_the_migration_fills_every_merchants_record_on_an_upgraded_store(demo):
     with demo.uow(read_only=True) as uow:
         merchants = list(uow.session.scalars(select(Merchant.user_id)))
         assert reputation.stored_counts(uow, merchants) == reputation.merchant_counts(uow, merchants)
+        slots = sorted((s.account_id, s.slot_at, s.amount_cents) for s in uow.session.scalars(select(IncomeSlot)))
     command.downgrade(alembic_config(demo.engine), "0010")
     command.upgrade(alembic_config(demo.engine), "head")
     with demo.uow(read_only=True) as uow:
         rows = list(uow.session.scalars(select(MerchantRecord)))
         assert sorted(r.merchant_id for r in rows) == sorted(merchants)
         at = rows[0].computed_at
+        # the slots the ledger wrote event by event, rebuilt from the postings
+        assert sorted((s.account_id, s.slot_at, s.amount_cents) for s in uow.session.scalars(select(IncomeSlot))) \
+            == slots and slots
     # exactly the service's counts as of the moment the migration ran
     with uow_factory(demo.engine, FixedClock(at), demo.rules)(read_only=True) as uow:
         assert reputation.stored_counts(uow, merchants) == reputation.merchant_counts(uow, merchants)

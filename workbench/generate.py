@@ -972,6 +972,18 @@ def _secondary_indexes(conn: Connection) -> list[tuple[str, str]]:
         "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name")]
 
 
+# What services.ledger writes with each posting (IncomeSlot), for the postings written above directly:
+# credits to available accounts, top-ups excluded, per UTC quarter-hour (times are text here).
+INCOME_SLOTS = """
+INSERT INTO income_slots (account_id, slot_at, amount_cents)
+SELECT p.account_id, substr(j.at, 1, 14) || printf('%02d', (CAST(substr(j.at, 15, 2) AS INTEGER) / 15) * 15)
+       || ':00.000000' AS slot, SUM(p.amount_cents)
+FROM postings p JOIN journals j ON j.id = p.journal_id JOIN accounts a ON a.id = p.account_id
+WHERE a.kind = 'available' AND p.amount_cents > 0 AND j.kind <> 'top_up'
+GROUP BY p.account_id, slot
+"""
+
+
 def _refresh_records(wb: Workbench, anchor: datetime) -> int:
     """Every merchant's record (ranking reads them) as of the generator's now: the rows above were
     written directly, past the use cases that keep the records."""
@@ -1040,6 +1052,10 @@ def generate(wb: Workbench, sizes: Sizes, seed: int, anchor: datetime, *, chunk:
         finally:
             if sqlite:
                 _fast_sqlite(conn, False)
+    t0 = time.monotonic()
+    with wb.engine.begin() as conn:
+        slots = conn.exec_driver_sql(INCOME_SLOTS).rowcount
+    say(f"income slots: {slots:,} ({time.monotonic() - t0:.1f} s)")
     t0 = time.monotonic()
     say(f"merchant records: {_refresh_records(wb, anchor):,} ({time.monotonic() - t0:.1f} s)")
     say(f"total {sum(sink.counts.values()):,} rows in {time.monotonic() - started:.1f} s")

@@ -207,7 +207,27 @@ def _month_start(uow: UnitOfWork, actor: Actor) -> datetime:
 
 
 def _income_since(uow: UnitOfWork, actor: Actor, since: datetime) -> int:
-    """Money that reached the actor's available account since `since`, top-ups excluded."""
+    """Money that reached the actor's available account since `since`, top-ups excluded.
+
+    Read from the account's income slots (IncomeSlot: what the ledger credited it per UTC quarter-hour,
+    kept with every posting): a month's worth of slots, where summing the postings joined every posting
+    of the account to its journal for the time, postings carrying none (33 ms for a creator at a million
+    orders). Journal ids cannot stand in for time: they do not grow with it (the generator writes them
+    by kind, tests move the clock back). A month starts at local midnight, which falls on a quarter-hour
+    in every zone; any other `since` is counted from the postings, exactly as before."""
+    from workbench.store.models import IncomeSlot
+
+    if since != ledger.income_slot(since):
+        return _income_since_postings(uow, actor, since)
+    stmt = (select(func.coalesce(func.sum(IncomeSlot.amount_cents), 0))
+            .join(Account, Account.id == IncomeSlot.account_id)
+            .where(Account.owner_id == actor.id, Account.kind == AccountKind.AVAILABLE.value,
+                   IncomeSlot.slot_at >= since))
+    return int(uow.session.scalar(stmt) or 0)   # PostgreSQL sums bigint as numeric
+
+
+def _income_since_postings(uow: UnitOfWork, actor: Actor, since: datetime) -> int:
+    """`_income_since` from the postings themselves."""
     stmt = (select(func.coalesce(func.sum(Posting.amount_cents), 0))
             .join(Journal, Journal.id == Posting.journal_id)
             .join(Account, Account.id == Posting.account_id)

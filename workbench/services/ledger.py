@@ -2,12 +2,38 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy import bindparam, select
 
 from workbench.domain.ledger import AccountKind, check_balanced, check_covers
 from workbench.services.base import Actor
-from workbench.store.models import Account, Journal, Posting
+from workbench.store.models import Account, IncomeSlot, Journal, Posting
 from workbench.store.uow import UnitOfWork
+
+
+def income_slot(at: datetime) -> datetime:
+    """The UTC quarter-hour `at` falls in (IncomeSlot)."""
+    at = at.astimezone(UTC)
+    return at.replace(minute=at.minute - at.minute % 15, second=0, microsecond=0)
+
+
+def _count_income(uow: UnitOfWork, kind: str, credits: dict[int, int]) -> None:
+    """Add what this change credited to available accounts (account id -> cents, top-ups excluded) to
+    the accounts' income slots, in the same transaction as the postings: one upsert."""
+    credits = {aid: cents for aid, cents in credits.items() if cents > 0}
+    if kind == "top_up" or not credits:
+        return
+    if uow.session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    slot = income_slot(uow.now)
+    stmt = insert(IncomeSlot).values([{"account_id": aid, "slot_at": slot, "amount_cents": cents}
+                                      for aid, cents in sorted(credits.items())])
+    uow.session.execute(stmt.on_conflict_do_update(
+        index_elements=[IncomeSlot.account_id, IncomeSlot.slot_at],
+        set_={"amount_cents": IncomeSlot.amount_cents + stmt.excluded.amount_cents}))
 
 
 def account(uow: UnitOfWork, owner_id: int | None, kind: AccountKind) -> Account:
@@ -39,10 +65,14 @@ def post(uow: UnitOfWork, actor: Actor, kind: str, legs: list[tuple[Account, int
                       ref_type=ref[0] if ref else None, ref_id=ref[1] if ref else None)
     uow.session.add(journal)
     uow.session.flush()
+    credits: dict[int, int] = {}
     for acc, cents in legs:
         uow.session.add(Posting(journal_id=journal.id, account_id=acc.id, amount_cents=cents))
         acc.balance_cents += cents
+        if cents > 0 and acc.kind == AccountKind.AVAILABLE.value:
+            credits[acc.id] = credits.get(acc.id, 0) + cents
     uow.session.flush()
+    _count_income(uow, kind, credits)
     return journal
 
 
@@ -92,6 +122,12 @@ def post_many(uow: UnitOfWork, actor: Actor, kind: str, entries: list[tuple[tupl
     uow.session.execute(Posting.__table__.insert(), [
         {"journal_id": journal_of[ref[1]], "account_id": ids[key], "amount_cents": cents}
         for ref, legs in entries for key, cents in legs])
+    credits: dict[int, int] = {}
+    for _ref, legs in entries:
+        for key, cents in legs:
+            if cents > 0 and key[1] == AccountKind.AVAILABLE:
+                credits[ids[key]] = credits.get(ids[key], 0) + cents
+    _count_income(uow, kind, credits)
     table = Account.__table__
     uow.session.execute(table.update().where(table.c.id == bindparam("aid"))
                         .values(balance_cents=table.c.balance_cents + bindparam("change")),

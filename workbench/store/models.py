@@ -820,3 +820,16 @@ class MerchantRecord(Base):
     ratings: Mapped[int] = mapped_column(Integer, default=0)
     rating_sum: Mapped[int] = mapped_column(Integer, default=0)
     computed_at: Mapped[datetime]
+
+
+class IncomeSlot(Base):
+    """Money credited to an available account in one UTC quarter-hour, top-ups excluded: the month's
+    income (本月收入) sums a month of slots instead of joining every posting of the account to its
+    journal for the time (postings carry none). Quarter-hours, because every zone's midnight falls on
+    one, so a month started at local midnight is a whole number of slots. Written by services.ledger
+    in the same transaction as the postings."""
+
+    __tablename__ = "income_slots"
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
+    slot_at: Mapped[datetime] = mapped_column(primary_key=True)
+    amount_cents: Mapped[int] = mapped_column(BigInteger, default=0)
