@@ -371,24 +371,32 @@ def rank_products(uow: UnitOfWork, stmt: Select, want: int) -> list[Ranked]:
     """The best `want` rows of `stmt` (its first column a Product) by 推荐分, the recommendation index
     weighed by the merchant's record. Read in index order (ix_products_rank / ix_products_category_rank)
     a batch at a time: a score never exceeds its index, so the walk stops once the next index is below
-    the last place taken. Each batch is one query for the products and one for their merchants."""
+    the last place taken. Each batch is one query for the products (the three columns the score needs,
+    not whole rows) and one for their merchants' stored records; then one query reads the whole rows
+    of the `want` taken."""
     w = weights(uow)
     factors: dict[int, Factor] = {}
     batch = max(4 * want, 50)
+    keys = stmt.with_only_columns(Product.id, Product.merchant_id, Product.recommend_index)
     while True:
-        rows = list(uow.session.execute(stmt.order_by(Product.recommend_index.desc(), Product.id).limit(batch)))
-        new = {r[0].merchant_id for r in rows} - factors.keys()
+        rows = uow.session.execute(keys.order_by(Product.recommend_index.desc(), Product.id).limit(batch)).all()
+        new = {mid for _pid, mid, _ix in rows} - factors.keys()
         factors.update(merchant_factors(uow, new))
-        scored = sorted(((composite(r[0].recommend_index, factors[r[0].merchant_id].value, w.stake), r[0].id, r)
-                         for r in rows), key=lambda x: (-x[0], x[1]))
-        if len(rows) < batch or (len(scored) >= want and scored[want - 1][0] > rows[-1][0].recommend_index):
+        scored = sorted(((composite(ix, factors[mid].value, w.stake), pid, mid, ix) for pid, mid, ix in rows),
+                        key=lambda x: (-x[0], x[1]))
+        if len(rows) < batch or (len(scored) >= want and scored[want - 1][0] > rows[-1][2]):
             break
         batch *= 4
+    taken = scored[:want]
+    if not taken:
+        return []
+    whole = {r[0].id: r for r in uow.session.execute(
+        stmt.where(Product.id.in_([pid for _s, pid, _m, _ix in taken])).limit(len(taken)))}
     out = []
-    for score, _pid, r in scored[:want]:
-        f = factors[r[0].merchant_id]
-        out.append(Ranked(score, f, breakdown(r[0].recommend_index, f.value, w.stake),
-                          short_breakdown(r[0].recommend_index, f.value, w.stake), tuple(r)))
+    for score, pid, mid, ix in taken:
+        f = factors[mid]
+        out.append(Ranked(score, f, breakdown(ix, f.value, w.stake), short_breakdown(ix, f.value, w.stake),
+                          tuple(whole[pid])))
     return out
 
 
