@@ -167,6 +167,17 @@ def test_the_refresh_keeps_a_record_an_event_rewrote_after_it_counted(wb, people
     assert stored(wb, m.id).invitations_due == 1                    # the newer record stands
 
 
+def test_a_record_dated_after_now_is_rewritten_by_the_refresh(wb, people):
+    m, c, _s, item = people
+    oid = wb.run(orders.invite, c, orders.Invite(item_ids=[item]))
+    wb.clock.advance(days=30)
+    wb.run(orders.pay, m, orders.OrderRef(order_id=oid))            # answered late, a month on
+    wb.clock.advance(days=-30)                                      # the clock set back (a demo clock)
+    assert stored(wb, m.id).computed_at > wb.clock.now()
+    assert reputation.refresh_all_records(wb.run) == 1
+    assert stored(wb, m.id).computed_at == wb.clock.now()
+
+
 def test_tick_reports_the_records_it_refreshed(tmp_path, backend):
     if backend != "sqlite":
         pytest.skip("the command line is tested on a SQLite file")

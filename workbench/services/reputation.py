@@ -241,7 +241,9 @@ RECORDS_MARK = "merchant_records"   # SweepMark: when every record was last reco
 def _upsert(uow: UnitOfWork, counts: dict[int, MerchantCounts], computed_at: datetime,
             only_if_older: bool = False) -> int:
     """Write the rows in one INSERT … ON CONFLICT DO UPDATE (SQLite and PostgreSQL alike). With
-    `only_if_older`, a row written since `computed_at` (an event refreshed it) is left as it is."""
+    `only_if_older`, a row written since `computed_at` (an event refreshed it) is left as it is; one
+    dated after now was written before the store's clock was set back (a migration run at wall time
+    under a demo clock) and is rewritten."""
     if not counts:
         return 0
     if uow.session.get_bind().dialect.name == "postgresql":
@@ -254,7 +256,7 @@ def _upsert(uow: UnitOfWork, counts: dict[int, MerchantCounts], computed_at: dat
     stmt = stmt.on_conflict_do_update(
         index_elements=[RecordRow.merchant_id],
         set_={f: stmt.excluded[f] for f in (*RECORD_FIELDS, "computed_at")},
-        where=RecordRow.computed_at < computed_at if only_if_older else None)
+        where=or_(RecordRow.computed_at < computed_at, RecordRow.computed_at > uow.now) if only_if_older else None)
     written = uow.session.execute(stmt.returning(RecordRow.merchant_id).execution_options(synchronize_session=False))
     return len(written.all())
 
