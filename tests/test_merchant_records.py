@@ -156,6 +156,27 @@ def test_the_periodic_refresh_counts_an_invitation_that_aged_past_the_window(wb,
     assert firing.refresh_records() == 1                            # due again refresh_minutes later
 
 
+def test_the_running_scheduler_refreshes_the_records_beside_its_firing(wb, people):
+    import time as clock
+
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    m, c, _s, item = people
+    wb.run(orders.invite, c, orders.Invite(item_ids=[item]))
+    wb.clock.advance(hours=80)                                      # aged past the window, not yet counted
+    assert stored(wb, m.id) is None
+    firing = Firing(wb, holder="bg")
+    firing.start(BackgroundScheduler(timezone="UTC"))
+    try:
+        assert firing.scheduler.get_job("records") is not None
+        deadline = clock.monotonic() + 20
+        while stored(wb, m.id) is None and clock.monotonic() < deadline:
+            clock.sleep(0.1)
+    finally:
+        firing.stop()
+    assert counts_of(stored(wb, m.id)) == MerchantCounts(invitations_due=1)
+
+
 def test_the_refresh_keeps_a_record_an_event_rewrote_after_it_counted(wb, people):
     m, c, _s, item = people
     oid = wb.run(orders.invite, c, orders.Invite(item_ids=[item]))
