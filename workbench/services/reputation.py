@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from pydantic import Field, field_validator, model_validator
-from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy import and_, bindparam, case, func, literal, or_, select
 from sqlalchemy.sql import Select
 
 from workbench.domain.errors import Conflict, DomainError, NotFound
@@ -283,10 +283,12 @@ def stored_counts(uow: UnitOfWork, merchant_ids: Iterable[int]) -> dict[int, Mer
     ids = sorted(set(merchant_ids))
     if not ids:
         return {}
-    cols = [getattr(RecordRow, f) for f in RECORD_FIELDS]
-    return {mid: MerchantCounts(*(int(v) for v in rest))
-            for mid, *rest in uow.session.execute(select(RecordRow.merchant_id, *cols)
-                                                  .where(RecordRow.merchant_id.in_(ids)))}
+    # a plain Core statement built once: it runs for every batch of every ranking
+    return {mid: MerchantCounts(*rest) for mid, *rest in uow.session.connection().execute(_STORED, {"ids": ids})}
+
+
+_STORED = (select(RecordRow.__table__.c.merchant_id, *(RecordRow.__table__.c[f] for f in RECORD_FIELDS))
+           .where(RecordRow.__table__.c.merchant_id.in_(bindparam("ids", expanding=True))))
 
 
 @read_only
