@@ -381,14 +381,18 @@ def rank_products(uow: UnitOfWork, stmt: Select, want: int) -> list[Ranked]:
     w = weights(uow)
     factors: dict[int, Factor] = {}
     batch = max(4 * want, 50)
-    keys = stmt.with_only_columns(Product.id, Product.merchant_id, Product.recommend_index)
-    while True:
-        rows = uow.session.execute(keys.order_by(Product.recommend_index.desc(), Product.id).limit(batch)).all()
+    keys = (stmt.with_only_columns(Product.id, Product.merchant_id, Product.recommend_index)
+            .order_by(Product.recommend_index.desc(), Product.id))
+    scored: list[tuple[Decimal, int, int, int]] = []
+    read = 0
+    while True:   # each batch goes on from where the last one ended
+        rows = uow.session.execute(keys.offset(read).limit(batch - read)).all()
+        read += len(rows)
         new = {mid for _pid, mid, _ix in rows} - factors.keys()
         factors.update(merchant_factors(uow, new))
-        scored = sorted(((composite(ix, factors[mid].value, w.stake), pid, mid, ix) for pid, mid, ix in rows),
+        scored = sorted(scored + [(composite(ix, factors[mid].value, w.stake), pid, mid, ix) for pid, mid, ix in rows],
                         key=lambda x: (-x[0], x[1]))
-        if len(rows) < batch or (len(scored) >= want and scored[want - 1][0] > rows[-1][2]):
+        if read < batch or not rows or (len(scored) >= want and scored[want - 1][0] > rows[-1][2]):
             break
         batch *= 4
     taken = scored[:want]
