@@ -72,7 +72,7 @@ class Firing:
         """The periodic refresh of every merchant's record (信誉), when reputation.refresh_minutes of
         store time have passed since the last one: the counts that move with time alone (an invitation
         unanswered past the window, a check overdue). Only the lease holder refreshes. It runs as its
-        own job, beside the firing: at a million orders it takes tens of seconds, which must not hold
+        own job, beside the firing: at a million orders it takes some five seconds, which must not hold
         back a due transition or reminder. Returns the records written."""
         if self._stopping or not self.wb.run(reputation.records_due):
             return 0

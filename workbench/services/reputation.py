@@ -343,7 +343,7 @@ def refresh_every_record(uow: UnitOfWork, actor: Actor) -> int:
 def refresh_all_records(run, force: bool = False, keep_going=lambda: True) -> int:
     """The periodic refresh, a chunk at a time: each chunk counted in a read-only transaction, then
     stored in a short write transaction, so writers wait milliseconds rather than the whole refresh
-    (tens of seconds at a million orders). `run` is `Workbench.run`. Returns the records written;
+    (some five seconds in all at a million orders). `run` is `Workbench.run`. Returns the records written;
     0 when not due (unless `force`). Stopped half-way (`keep_going` turned false), the refresh stays
     due and starts over next time."""
     if not force and not run(records_due):
