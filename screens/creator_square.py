@@ -8,6 +8,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import DataTable, Footer, Header, Input, Select
 
+from screens.widgets.form import TextInput
 from screens.base import WorkScreen
 from screens.widgets.panel import Panel
 from screens.widgets.table import fill_table
@@ -53,14 +54,14 @@ class CreatorSquareScreen(WorkScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(classes="filters", id="filters1"):
-            yield Input(placeholder=_("搜索昵称、简介"), id="text", compact=True)
+            yield TextInput(placeholder=_("搜索昵称、简介"), id="text", compact=True)
             yield Select([(c, c) for c in CATEGORIES], prompt=_("全部类目"), id="category", compact=True)
             yield Select([(_("按场均观看"), "viewers"), (_("按粉丝"), "fans"), (_("按报价"), "quote"),
                           (_("按等级"), "level")], value="viewers", allow_blank=False, id="sort", compact=True)
         with Horizontal(classes="filters", id="filters2"):
-            yield Input(placeholder=_("最低粉丝"), id="min_fans", type="integer", compact=True)
-            yield Input(placeholder=_("最低场均观看"), id="min_viewers", type="integer", compact=True)
-            yield Input(placeholder=_("最高报价"), id="max_quote", compact=True)
+            yield TextInput(placeholder=_("最低粉丝"), id="min_fans", type="integer", compact=True)
+            yield TextInput(placeholder=_("最低场均观看"), id="min_viewers", type="integer", compact=True)
+            yield TextInput(placeholder=_("最高报价"), id="max_quote", compact=True)
             yield Select([(f"L{n}+", str(n)) for n in range(1, 8)], prompt=_("全部等级"), id="min_level",
                          compact=True)
         yield Panel(_("主播广场"), DataTable(id="creators", cursor_type="row", zebra_stripes=True),

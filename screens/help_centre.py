@@ -9,6 +9,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Footer, Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from screens.widgets.form import TextInput
 from screens.base import WorkScreen
 from screens.widgets.panel import Panel
 from workbench.i18n import N_, _
@@ -31,7 +32,7 @@ class HelpCentreScreen(WorkScreen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Input(placeholder=_("搜索帮助 (标题、标签、正文)"), id="query")
+        yield TextInput(placeholder=_("搜索帮助 (标题、标签、正文)"), id="query")
         with Horizontal(id="help"):
             yield Panel(_("文章"), OptionList(id="titles"), id="titles-panel")
             yield Panel(_("正文"), VerticalScroll(Static(id="body"), id="body-scroll"), id="body-panel")

@@ -56,7 +56,7 @@ class MerchantProfileScreen(WorkScreen):
         platforms = {"taobao": _("淘宝"), "douyin": _("抖音")}
         grid.add_row(_("认证"), state)
         grid.add_row(_("入驻"), local_time(p.since, zone)[:10])
-        grid.add_row(_("商品"), str(p.products))
+        grid.add_row(_("商品数"), str(p.products))
         for i, (name, platform, standing) in enumerate(p.stores):
             grid.add_row(_("店铺") if i == 0 else "", Text(f"{name} · {platforms.get(platform, platform)} · {standing}"))
         parts: list = [grid, Text("")]
