@@ -199,19 +199,22 @@ def test_a_record_dated_after_now_is_rewritten_by_the_refresh(wb, people):
     assert stored(wb, m.id).computed_at == wb.clock.now()
 
 
-def test_tick_reports_the_records_it_refreshed(tmp_path, backend):
+def test_the_scheduler_run_once_reports_the_records_it_refreshed_and_the_tick_leaves_them(tmp_path, backend):
     if backend != "sqlite":
         pytest.skip("the command line is tested on a SQLite file")
     db = str(tmp_path / "t.db")
     assert run("demo", db=db).returncode == 0
     later = (parse_instant(DEMO_NOW) + timedelta(hours=2)).isoformat()
-    out = run("tick", "--json", db=db, env={"WORKBENCH_NOW": later})
+    tick = run("tick", "--json", db=db, env={"WORKBENCH_NOW": later})
+    assert tick.returncode == 0, tick.stderr
+    assert set(json.loads(tick.stdout)) == {"timed_out", "auto_confirmed", "overdue"}   # transitions only
+    out = run("scheduler", "--once", "--json", db=db, env={"WORKBENCH_NOW": later})
     assert out.returncode == 0, out.stderr
     counts = json.loads(out.stdout)
     assert counts["records"] > 0 and {"timed_out", "auto_confirmed", "overdue"} <= counts.keys()
-    again = json.loads(run("tick", "--json", db=db, env={"WORKBENCH_NOW": later}).stdout)
+    again = json.loads(run("scheduler", "--once", "--json", db=db, env={"WORKBENCH_NOW": later}).stdout)
     assert again["records"] == 0                                    # not due again for an hour
-    assert "records=0" in run("tick", db=db, env={"WORKBENCH_NOW": later}).stdout
+    assert "records=0" in run("scheduler", "--once", db=db, env={"WORKBENCH_NOW": later}).stdout
 
 
 # ---- ranking reads the records ---------------------------------------------------------------------

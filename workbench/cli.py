@@ -698,13 +698,12 @@ def _confirmed(wb, actor, fn: Callable[..., Any], cmd: Any, args: argparse.Names
 def _cmd_tick(args: argparse.Namespace) -> int:
     from workbench.bootstrap import bootstrap
     from workbench.services.base import SYSTEM
-    from workbench.services.reputation import refresh_all_records
     from workbench.services.transitions import apply_due
 
+    # Transitions only: the merchant records' periodic refresh (seconds on a large store) belongs to
+    # the scheduler, `workbench scheduler --once` from a cron job.
     wb = bootstrap(_settings(args), create=False)
     counts = wb.run(apply_due, SYSTEM)
-    # merchant records whose counts moved with time alone, when reputation.refresh_minutes have passed
-    counts["records"] = refresh_all_records(wb.run)
     if args.json:
         print(json.dumps(counts))
     else:
@@ -730,6 +729,8 @@ def _cmd_scheduler(args: argparse.Namespace) -> int:
     firing = Firing(wb, holder=args.holder)
     if args.once:
         counts = firing.run_once()
+        if counts.get("leader"):   # and the merchant records, when reputation.refresh_minutes have passed
+            counts["records"] = firing.refresh_records()
         wb.run(release_lease, firing.holder)
         print(json.dumps(counts) if args.json else "  ".join(f"{k}={v}" for k, v in counts.items()))
         return 0
