@@ -63,6 +63,9 @@ class WorkbenchApp(App):
                 self._start_scheduler()
             else:   # the store is still opening: start firing once it is open
                 when_ready(lambda: self.call_from_thread(self._start_scheduler))
+        start = getattr(self.wb, "start", None)
+        if start is not None:   # a store opening behind the first screen: open it in any case soon
+            self.set_timer(2.0, start)
         if self.actor is None:
             from screens.user_picker import UserPickerScreen
 
@@ -91,7 +94,10 @@ class WorkbenchApp(App):
         view = take()
         start = getattr(self.wb, "start", None)
         if start is not None:
-            self.call_from_thread(self.call_after_refresh, start)
+            if view is None:
+                start()   # nothing came: read the dashboard the ordinary way, now
+            else:
+                self.call_from_thread(self.call_after_refresh, start)
         return view
 
     def on_unmount(self) -> None:

@@ -32,8 +32,9 @@ def test_the_child_reads_the_same_dashboard_the_service_reads(demo_path):
         assert view == wb.run(dashboard.load_dashboard, actor, available_for("merchant"))
     finally:
         wb.close()
-    assert first.pid == 0 and first.fd == -1           # reaped and closed
-    assert first.view() is None                        # once
+    assert first.fd == -1 and first.view() is None     # once
+    first.close()
+    assert first.pid == 0                              # reaped
 
 
 def test_a_child_that_cannot_sign_in_answers_none_and_is_reaped(demo_path):
@@ -55,9 +56,15 @@ def test_the_lazy_store_opens_once_passes_on_listeners_and_raises_what_opening_r
     lazy = firstscreen.LazyWorkbench(build)
     lazy.on_change(lambda: heard.append("change"))
     lazy.when_ready(ready.set)
-    assert not opened                                  # nothing happens until it is started or used
-    actor = lazy.sign_in("m.shanwei")                  # a use waits for the store, starting it
+    waited = []
+    user = threading.Thread(target=lambda: waited.append(lazy.sign_in("m.shanwei")))
+    user.start()                                       # a use waits for the store ...
+    time.sleep(0.3)
+    assert not opened and not waited                   # ... and does not start opening it
+    lazy.start()
+    user.join(10)
     assert ready.wait(5) and opened == [1]
+    actor = waited[0]
     from workbench.services.notifications import MarkRead, mark_read
 
     lazy.run(mark_read, actor, MarkRead(ids=None))
@@ -67,6 +74,7 @@ def test_the_lazy_store_opens_once_passes_on_listeners_and_raises_what_opening_r
     lazy.close()
 
     broken = firstscreen.LazyWorkbench(lambda: (_ for _ in ()).throw(RuntimeError("disk gone")))
+    broken.start()
     with pytest.raises(RuntimeError, match="disk gone"):
         broken.get()
 

@@ -56,6 +56,9 @@ def prefetch(open_store: Callable[[], "Workbench"], handle: str,
 def _child(fd: int, open_store: Callable[[], "Workbench"], handle: str,
            screens_for: Callable[[str | None], frozenset[str]]) -> None:
     try:
+        import gc
+
+        gc.disable()   # a short-lived process: collecting while it loads the libraries only costs time
         # The parent owns the terminal: nothing of the child's may reach it.
         null = os.open(os.devnull, os.O_RDWR)
         for std in (0, 1, 2):
@@ -69,7 +72,6 @@ def _child(fd: int, open_store: Callable[[], "Workbench"], handle: str,
 
         view = wb.run(dashboard.load_dashboard, actor, screens_for(actor.role.value if actor.role else None))
         _send(fd, ("view", view))
-        wb.close()
     except BaseException:   # noqa: BLE001 - the parent starts the ordinary way and reports it
         pass
     finally:
@@ -122,7 +124,7 @@ class FirstScreen:
             if self.fd < 0:
                 return None
             message = self._safe_receive()
-        self.close()
+        self.close(wait=False)   # the child is exiting: reaped at close(), off the first paint's path
         return message[1] if message and message[0] == "view" else None
 
     def _safe_receive(self) -> Any:
@@ -131,21 +133,23 @@ class FirstScreen:
         except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError):
             return None
 
-    def close(self) -> None:
+    def close(self, wait: bool = True) -> None:
         if self.fd >= 0:
             os.close(self.fd)
             self.fd = -1
         if self.pid:
             try:
-                os.waitpid(self.pid, 0)
+                done, _status = os.waitpid(self.pid, 0 if wait else os.WNOHANG)
             except ChildProcessError:
-                pass
-            self.pid = 0
+                done = self.pid
+            if done:
+                self.pid = 0
 
 
 class LazyWorkbench:
-    """Stands for the Workbench until it is opened in a background thread: `start()` begins,
-    any other use waits for it. `on_change` listeners given before are passed on."""
+    """Stands for the Workbench until it is opened in a background thread: `start()` begins
+    (the app calls it once the first screen is painted), any other use waits for it. `on_change`
+    listeners given before are passed on."""
 
     def __init__(self, build: Callable[[], "Workbench"]) -> None:
         self._build = build
@@ -180,7 +184,8 @@ class LazyWorkbench:
             callback()
 
     def get(self) -> "Workbench":
-        self.start()
+        """The open Workbench, waiting for it. Using the store does not start the opening (the
+        app's poll would start it during the first paint and slow it): `start()` does."""
         self._ready.wait()
         if self._error is not None:
             raise self._error
