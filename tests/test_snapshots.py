@@ -10,7 +10,7 @@ import pytest
 
 from screens.app import WorkbenchApp
 from tests.conftest import open_store
-from tests.tui_helpers import settle
+from tests.tui_helpers import settle, snapshot_of
 
 
 async def _ready(pilot) -> None:
@@ -57,20 +57,7 @@ class TestScreens:
 class TestFlowB:
     """Flow B screens in Chinese at 120×40."""
 
-    @staticmethod
-    def _open(snap_compare, demo_path, user, key, **kwargs):
-        wb = open_store(demo_path)
-        try:
-            app = WorkbenchApp(wb, wb.sign_in(user))
-
-            async def go(pilot):
-                await settle(pilot)
-                app.action_open(key, **kwargs)
-                await settle(pilot)
-
-            return snap_compare(app, terminal_size=(120, 40), run_before=go)
-        finally:
-            wb.close()
+    _open = staticmethod(snapshot_of)
 
     def test_creator_square(self, snap_compare, demo_path):
         assert self._open(snap_compare, demo_path, "m.shanwei", "creator_square")

@@ -13,7 +13,7 @@ from screens.app import WorkbenchApp
 from screens.report import ReportScreen
 from screens.reports import ReportsScreen
 from tests.conftest import open_store
-from tests.tui_helpers import settle
+from tests.tui_helpers import settle, snapshot_of
 from workbench.store.models import AuditEntry, Notification, Rating, User
 
 
@@ -158,20 +158,7 @@ async def test_export_writes_a_real_workbook(demo_path, tmp_path):
 class TestSnapshots:
     """The report list and one report with its chart, Chinese, 120×40."""
 
-    @staticmethod
-    def _open(snap_compare, demo_path, user, key, **kwargs):
-        wb = open_store(demo_path)
-        try:
-            app = WorkbenchApp(wb, wb.sign_in(user))
-
-            async def go(pilot):
-                await settle(pilot)
-                app.action_open(key, **kwargs)
-                await settle(pilot)
-
-            return snap_compare(app, terminal_size=(120, 40), run_before=go)
-        finally:
-            wb.close()
+    _open = staticmethod(snapshot_of)
 
     def test_report_list_merchant(self, snap_compare, demo_path):
         assert self._open(snap_compare, demo_path, "m.shanwei", "reports")

@@ -12,7 +12,7 @@ from screens.order_detail import OrderDetailScreen
 from screens.sample_reports import SampleReportsScreen
 from screens.widgets.dialogs import FormDialog
 from tests.conftest import open_store
-from tests.tui_helpers import settle
+from tests.tui_helpers import settle, snapshot_of
 from workbench.services import notifications, reputation
 
 
@@ -126,19 +126,7 @@ async def test_merchant_profile_opens_from_the_order_detail_and_the_pool(demo):
         assert "成都贝芽母婴用品有限公司" in app.export_screenshot()
 
 
-def _snapshot(snap_compare, demo_path, user, key, **kwargs):
-    wb = open_store(demo_path)
-    try:
-        app = WorkbenchApp(wb, wb.sign_in(user))
-
-        async def go(pilot):
-            await settle(pilot)
-            app.action_open(key, **kwargs)
-            await settle(pilot)
-
-        return snap_compare(app, terminal_size=(120, 40), run_before=go)
-    finally:
-        wb.close()
+_snapshot = snapshot_of
 
 
 def test_snapshot_merchant_profile_creator_zh_120x40(snap_compare, demo_path):

@@ -25,3 +25,22 @@ async def settle(pilot) -> None:
         quiet = 0 if busy else quiet + 1
         if quiet >= 2:
             return
+
+
+def snapshot_of(snap_compare, demo_path, user: str, key: str, size: tuple[int, int] = (120, 40), **kwargs) -> bool:
+    """The snapshot of screen `key` (opened with `kwargs`) as `user` on a copy of the demo store."""
+    from screens.app import WorkbenchApp
+    from tests.conftest import open_store
+
+    wb = open_store(demo_path)
+    try:
+        app = WorkbenchApp(wb, wb.sign_in(user))
+
+        async def go(pilot):
+            await settle(pilot)
+            app.action_open(key, **kwargs)
+            await settle(pilot)
+
+        return snap_compare(app, terminal_size=size, run_before=go)
+    finally:
+        wb.close()
