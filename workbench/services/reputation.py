@@ -9,6 +9,8 @@ by its creator, the merchant it is about and support staff.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -367,8 +369,15 @@ def merchant_factors(uow: UnitOfWork, merchant_ids: Iterable[int]) -> dict[int, 
     without a record is a new merchant (neutral factor)."""
     w = weights(uow)
     ids = set(merchant_ids)
-    found = {mid: merchant_factor(merchant_record(c), w) for mid, c in stored_counts(uow, ids).items()}
+    found = {mid: _factor(c, w) for mid, c in stored_counts(uow, ids).items()}
     return {mid: found.get(mid, NEUTRAL) for mid in ids}
+
+
+@lru_cache(maxsize=8192)
+def _factor(counts: MerchantCounts, w: Weights) -> Factor:
+    """A pure function of the counts and the weights, so remembered: a dashboard refresh ranks a few
+    hundred merchants whose records seldom change between refreshes."""
+    return merchant_factor(merchant_record(counts), w)
 
 
 def rank_products(uow: UnitOfWork, stmt: Select, want: int) -> list[Ranked]:
