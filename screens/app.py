@@ -15,7 +15,7 @@ from screens.base import translate_bindings
 from screens.commands import WorkbenchCommands
 from screens.messages import DataChanged
 from workbench.domain.errors import DomainError
-from workbench.i18n import N_, _
+from workbench.i18n import N_, _, language, set_language
 from workbench.domain.actor import Actor
 
 if TYPE_CHECKING:
@@ -36,12 +36,17 @@ class WorkbenchApp(App):
     ]
 
     def __init__(self, workbench: Workbench, actor: Actor | None = None, scheduler: bool = False,
-                 first_view: Callable[[], DashboardView | None] | None = None) -> None:
+                 first_view: Callable[[], DashboardView | None] | None = None,
+                 signing_in: Callable[[], tuple[str, Actor] | None] | None = None) -> None:
         """`first_view`: the first dashboard, read while the UI loaded (see workbench.firstscreen);
-        `workbench` may then still be opening (a LazyWorkbench)."""
+        `workbench` may then still be opening (a LazyWorkbench). `signing_in`: who is signing in
+        there (language, actor), waited for off the UI thread, or None if they could not; then the
+        app exits with `fell_back` set and the caller starts the ordinary way."""
         super().__init__()
         self.wb = workbench
         self._first_view = first_view
+        self._signing_in = signing_in
+        self.fell_back = False
         self.actor = actor
         self.with_scheduler = scheduler
         self.firing = None
@@ -66,12 +71,31 @@ class WorkbenchApp(App):
         start = getattr(self.wb, "start", None)
         if start is not None:   # a store opening behind the first screen: open it in any case soon
             self.set_timer(2.0, start)
-        if self.actor is None:
+        if self._signing_in is not None:
+            self._await_sign_in()
+        elif self.actor is None:
             from screens.user_picker import UserPickerScreen
 
             self.push_screen(UserPickerScreen())
         else:
             self.start_as(self.actor)
+
+    @work(thread=True, group="sign-in", exit_on_error=False)
+    def _await_sign_in(self) -> None:
+        signed = self._signing_in() if self._signing_in is not None else None
+        self.call_from_thread(self._signed_in, signed)
+
+    def _signed_in(self, signed: tuple[str, Actor] | None) -> None:
+        if signed is None:
+            self.fell_back = True
+            self.exit()
+            return
+        lang, actor = signed
+        if lang != language():
+            set_language(lang)
+            translate_bindings(self)
+            self.title = _("工作台")
+        self.start_as(actor)
 
     def _start_scheduler(self) -> None:
         # APScheduler on Textual's own event loop; the firing itself runs in its thread pool,

@@ -439,17 +439,14 @@ def _run_prefetched(args: argparse.Namespace, open_store) -> int | None:
         set_language(wanted)   # before the screens are built; the child confirms it below
     from screens.app import WorkbenchApp
 
-    signed = first.signed_in()
-    if signed is None:
-        return None
-    lang, actor = signed
-    set_language(lang)
-    wb = firstscreen.LazyWorkbench(open_store)
+    # The app starts at once, while the child is still loading; it signs in when the child says who.
+    app = WorkbenchApp(firstscreen.LazyWorkbench(open_store), None, scheduler=not args.no_scheduler,
+                       first_view=first.view, signing_in=first.signed_in)
     try:
-        WorkbenchApp(wb, actor, scheduler=not args.no_scheduler, first_view=first.view).run()
+        app.run()
     finally:
         first.close()
-    return 0
+    return None if app.fell_back else 0
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
