@@ -116,3 +116,26 @@ def test_workbench_run_paints_the_dashboard_then_works_on_the_store_it_opens_beh
         assert done.read_text().strip() == "0"
     finally:
         subprocess.run(["tmux", "-L", socket, "kill-server"], capture_output=True)
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux")
+def test_an_unknown_user_gets_the_ordinary_message_and_exit_code(demo_path, tmp_path):
+    socket, name = f"wb-first-unknown-{os.getpid()}", "first"
+    out = tmp_path / "out"
+    env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/"), "LANG": "C.UTF-8",
+           "TERM": "screen-256color", "WORKBENCH_NOW": DEMO_NOW, "WORKBENCH_LANG": "zh"}
+    command = ("env -i " + " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items()) + " "
+               + shlex.join([sys.executable, "-m", "workbench", "run", "--db", str(demo_path), "--as", "nobody",
+                             "--no-scheduler"]) + f" 2> {shlex.quote(str(out))}; echo $? >> {shlex.quote(str(out))}")
+    subprocess.run(["tmux", "-L", socket, "new-session", "-d", "-s", name, "-x", "100", "-y", "30",
+                    f"cd {shlex.quote(str(ROOT))} && {command}; sleep 30"], check=True)
+    try:
+        deadline = time.monotonic() + 30
+        while not (out.exists() and out.read_text().strip().splitlines()[-1:] and
+                   out.read_text().strip().splitlines()[-1].isdigit()):
+            assert time.monotonic() < deadline, out.read_text() if out.exists() else "no output"
+            time.sleep(0.05)
+        text = out.read_text()
+        assert text.strip().splitlines()[-1] == "2" and "workbench: --as: 没有这个用户: nobody" in text
+    finally:
+        subprocess.run(["tmux", "-L", socket, "kill-server"], capture_output=True)
