@@ -82,8 +82,8 @@ class WorkbenchApp(App):
 
     @work(thread=True, group="sign-in", exit_on_error=False)
     def _await_sign_in(self) -> None:
-        signed = self._signing_in() if self._signing_in is not None else None
-        self.call_from_thread(self._signed_in, signed)
+        assert self._signing_in is not None
+        self.call_from_thread(self._signed_in, self._signing_in())
 
     def _signed_in(self, signed: tuple[str, Actor] | None) -> None:
         if signed is None:

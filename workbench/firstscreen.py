@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import pickle
 import struct
+import sys
 import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -33,8 +34,6 @@ _HEADER = struct.Struct("!I")
 def available() -> bool:
     """Worth it only before the store's libraries are loaded (an SSH session's zygote has them
     already) and where processes can fork."""
-    import sys
-
     return hasattr(os, "fork") and "sqlalchemy" not in sys.modules
 
 
