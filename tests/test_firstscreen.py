@@ -37,6 +37,77 @@ def test_the_child_reads_the_same_dashboard_the_service_reads(demo_path):
     assert first.pid == 0                              # reaped
 
 
+def _quick(path: Path, handle: str, lang: str = "zh"):
+    from workbench.clock import parse_instant
+    from workbench.config import Settings
+
+    settings = Settings(db_url=f"sqlite:///{path}", lang=lang)
+    return firstscreen.read_quickly(settings, handle, available_for, parse_instant(DEMO_NOW))
+
+
+def test_the_compiled_queries_are_what_the_statements_compile_to_now():
+    from workbench.services.dashboard_sql import compiled_source
+
+    current = (ROOT / "workbench" / "services" / "dashboard_compiled.py").read_text(encoding="utf-8")
+    assert current == compiled_source(), "run: python tools/compile_queries.py"
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_quick_reader_reads_every_users_dashboard_as_the_service_does(demo_path, lang):
+    from workbench.services import users
+
+    wb = open_store(demo_path, lang=lang)
+    try:
+        people = wb.run(users.list_users)
+        assert {p.role for p in people} == set(users.Role)
+        for person in people:
+            got_lang, actor, view = _quick(demo_path, person.handle, lang)
+            assert got_lang == lang
+            assert actor == wb.sign_in(person.handle)
+            assert view == wb.run(dashboard.load_dashboard, actor, available_for(actor.role.value)), person.handle
+    finally:
+        wb.close()
+
+
+def test_the_quick_reader_loads_neither_sqlalchemy_nor_pydantic(demo_path):
+    code = ("import sys; from workbench import firstscreen; from workbench.config import Settings; "
+            "from workbench.clock import parse_instant; from screens.registry import available_for; "
+            f"lang, actor, view = firstscreen.read_quickly(Settings(db_url={str(demo_path)!r}), 'c.xiaoyu', "
+            f"available_for, parse_instant({DEMO_NOW!r})); "
+            "assert view.todo and view.figures and view.recommendations; "
+            "print(sorted(m for m in ('sqlalchemy', 'pydantic', 'textual', 'alembic') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_a_store_at_another_revision_is_read_the_ordinary_way(demo_path, monkeypatch):
+    from workbench.services import dashboard_compiled
+
+    monkeypatch.setattr(dashboard_compiled, "REVISION", "0000")   # SQL compiled for another schema
+    with pytest.raises(firstscreen.QuickReadError):
+        _quick(demo_path, "m.shanwei")
+    # The child falls back to opening the store the ordinary way, and reads the same.
+    first = firstscreen.prefetch(lambda: open_store(demo_path), "m.shanwei", available_for,
+                                 lambda: _quick(demo_path, "m.shanwei"))
+    assert first is not None and first.signed_in() is not None
+    view = first.view()
+    first.close()
+    wb = open_store(demo_path)
+    try:
+        assert view == wb.run(dashboard.load_dashboard, wb.sign_in("m.shanwei"), available_for("merchant"))
+    finally:
+        wb.close()
+
+
+def test_the_quick_reader_never_creates_a_store_nor_signs_in_a_stranger(demo_path, tmp_path):
+    missing = tmp_path / "nowhere.db"
+    with pytest.raises(firstscreen.QuickReadError):
+        _quick(missing, "m.shanwei")
+    assert not missing.exists()
+    with pytest.raises(firstscreen.QuickReadError):
+        _quick(demo_path, "nobody")
+
+
 def test_a_child_that_cannot_sign_in_answers_none_and_is_reaped(demo_path):
     first = firstscreen.prefetch(lambda: open_store(demo_path), "nobody", available_for)
     assert first is not None

@@ -136,7 +136,7 @@ def fast_cli(monkeypatch, junk_store):
     real = workbench.bootstrap.bootstrap
 
     def bootstrap(settings, **kw):
-        key = settings.model_dump_json()
+        key = repr(settings)
         if key not in opened:
             opened[key] = real(settings, **kw)
         set_language(settings.lang)

@@ -80,6 +80,19 @@ def test_the_dashboard_reads_no_large_table_whole(store, handle):
     assert _full_scans(store, statements) == []
 
 
+@pytest.mark.parametrize("handle", USERS)
+def test_the_first_screens_reader_reads_the_generated_store_as_the_service_does(store, handle):
+    """workbench.firstscreen reads the same panels with sqlite3 and the compiled SQL."""
+    from workbench import firstscreen
+
+    path = store.engine.url.database
+    lang, actor, view = firstscreen.read_quickly(Settings(db_url=f"sqlite:///{path}", lang="zh"), handle,
+                                                 lambda _role: SCREENS, parse_instant(DEMO_NOW))
+    assert actor == store.sign_in(handle)
+    assert view.recommendations
+    assert view == store.run(dashboard.load_dashboard, actor, SCREENS)
+
+
 @pytest.mark.parametrize("handle", ["gen.merchant", "gen.creator", "gen.support"])
 def test_order_pages_follow_an_index_whatever_the_filter(store, handle):
     actor = store.sign_in(handle)

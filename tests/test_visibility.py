@@ -488,7 +488,7 @@ DRIVER = textwrap.dedent("""
     opened = {}
     real_bootstrap = workbench.bootstrap.bootstrap
     def bootstrap(settings, **kw):
-        key = settings.model_dump_json()
+        key = repr(settings)
         if key not in opened:
             opened[key] = real_bootstrap(settings, **kw)
         workbench.i18n.set_language(settings.lang)

@@ -431,7 +431,13 @@ def _run_prefetched(args: argparse.Namespace, open_store) -> int | None:
     from workbench import firstscreen
     from workbench.i18n import LANGUAGES, detect_language, set_language
 
-    first = firstscreen.prefetch(open_store, args.as_user, available_for)
+    def quick():
+        from workbench.clock import clock_from
+
+        settings = _settings(args)
+        return firstscreen.read_quickly(settings, args.as_user, available_for, clock_from(settings.now).now())
+
+    first = firstscreen.prefetch(open_store, args.as_user, available_for, quick)
     if first is None:
         return None
     wanted = args.lang or detect_language()
@@ -520,7 +526,7 @@ def _build_beside(path, settings, fill, clock=None):
 
     building = path.with_name(path.name + ".building")
     _remove_sqlite(building)
-    wb = bootstrap(settings.model_copy(update={"db_url": f"sqlite:///{building}"}), clock=clock)
+    wb = bootstrap(settings.replace(db_url=f"sqlite:///{building}"), clock=clock)
     try:
         result = fill(wb)
         checkpoint(wb.engine)

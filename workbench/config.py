@@ -2,71 +2,77 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import tomllib
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-
 from workbench.paths import data_dir
+from workbench.schema import Check, SchemaError, read
 
 
 class ConfigError(Exception):
     """Start-up cannot go on; the message is one line naming the file and key."""
 
 
-Rate = Annotated[Decimal, Field(ge=0, le=1)]
-Hours = Annotated[int, Field(gt=0, le=24 * 60)]
+Rate = Annotated[Decimal, Check(ge=0, le=1)]
+Hours = Annotated[int, Check(gt=0, le=24 * 60)]
+Positive = Annotated[int, Check(gt=0)]
+_section = dataclass(frozen=True, slots=True)
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class MoneyRules(_Section):
+@_section
+class MoneyRules:
     currency: str
 
 
-class FlowARules(_Section):
-    quote_min: Annotated[Decimal, Field(gt=0)]
-    schedule_window_days: Annotated[int, Field(gt=0)]
-    auto_confirm_delivery_days: Annotated[int, Field(gt=0)]
-    delivery_cap_days: Annotated[int, Field(gt=0)]
+@_section
+class FlowARules:
+    quote_min: Annotated[Decimal, Check(gt=0)]
+    schedule_window_days: Positive
+    auto_confirm_delivery_days: Positive
+    delivery_cap_days: Positive
     exclusive_share_min: Rate
     min_success_rate: Rate
     min_response_rate: Rate
     min_completion_rate: Rate
-    record_min_samples: Annotated[int, Field(ge=0)]
-    scheduled_grace_hours: Annotated[int, Field(gt=0)]
-    activity_name: Annotated[str, Field(min_length=1)]
+    record_min_samples: Annotated[int, Check(ge=0)]
+    scheduled_grace_hours: Positive
+    activity_name: Annotated[str, Check(min_length=1)]
 
 
-class FlowBRules(_Section):
-    acceptance_timeout_hours: Annotated[int, Field(gt=0)]
-    no_action_refund_days: Annotated[int, Field(gt=0)]
+@_section
+class FlowBRules:
+    acceptance_timeout_hours: Positive
+    no_action_refund_days: Positive
     air_day_compensation: Rate
     commission_rate_max: Rate
 
 
-class AgencyRules(_Section):
-    experience_score_min: Annotated[Decimal, Field(ge=0, le=5)]
-    free_sign_in_max_level: Annotated[int, Field(ge=0, le=7)]
-    sign_in_token_minutes: Annotated[int, Field(gt=0)]
+@_section
+class AgencyRules:
+    experience_score_min: Annotated[Decimal, Check(ge=0, le=5)]
+    free_sign_in_max_level: Annotated[int, Check(ge=0, le=7)]
+    sign_in_token_minutes: Positive
 
 
-class FeeRules(_Section):
+@_section
+class FeeRules:
     platform_share_bound: Rate
     platform_share_individual: Rate
 
 
-class AdmissionRules(_Section):
-    creator_min_level_v: Annotated[int, Field(ge=0, le=7)]
+@_section
+class AdmissionRules:
+    creator_min_level_v: Annotated[int, Check(ge=0, le=7)]
 
 
-class ReminderRules(_Section):
+@_section
+class ReminderRules:
     schedule_window: list[Hours]
     latest_delivery: list[Hours]
     acceptance_timeout: list[Hours]
@@ -74,40 +80,40 @@ class ReminderRules(_Section):
     stock_plan_review: list[Hours]
 
 
-class DashboardRules(_Section):
-    recommendations: Annotated[int, Field(gt=0, le=20)]
-    cases: Annotated[int, Field(gt=0, le=10)]
-    top_creators_min_level_v: Annotated[int, Field(ge=0, le=7)]
+@_section
+class DashboardRules:
+    recommendations: Annotated[int, Check(gt=0, le=20)]
+    cases: Annotated[int, Check(gt=0, le=10)]
+    top_creators_min_level_v: Annotated[int, Check(ge=0, le=7)]
 
 
-class ReportRules(_Section):
-    attribution_days: Annotated[int, Field(gt=0, le=90)]
-    live_grace_minutes: Annotated[int, Field(ge=0, le=24 * 60)]
+@_section
+class ReportRules:
+    attribution_days: Annotated[int, Check(gt=0, le=90)]
+    live_grace_minutes: Annotated[int, Check(ge=0, le=24 * 60)]
 
 
-class ReputationRules(_Section):
+@_section
+class ReputationRules:
     """Two-sided reputation (信誉): the merchant's windows and how the record weighs in recommendations."""
 
-    response_hours: Annotated[int, Field(gt=0, le=24 * 60)] = 72
-    payment_hours: Annotated[int, Field(gt=0, le=24 * 60)] = 72
-    min_cases: Annotated[int, Field(ge=0)] = 3
+    response_hours: Annotated[int, Check(gt=0, le=24 * 60)] = 72
+    payment_hours: Annotated[int, Check(gt=0, le=24 * 60)] = 72
+    min_cases: Annotated[int, Check(ge=0)] = 3
     stake: Rate = Decimal("0.30")
     weight_response: Rate = Decimal("0.4")
     weight_samples: Rate = Decimal("0.3")
     weight_payment: Rate = Decimal("0.1")
     weight_rating: Rate = Decimal("0.2")
-    refresh_minutes: Annotated[int, Field(gt=0, le=7 * 24 * 60)] = 60   # periodic refresh of merchant records
+    refresh_minutes: Annotated[int, Check(gt=0, le=7 * 24 * 60)] = 60   # periodic refresh of merchant records
 
-    @field_validator("weight_rating")
-    @classmethod
-    def _some_weight(cls, v: Decimal, info) -> Decimal:
-        d = info.data
-        if v + d.get("weight_response", 0) + d.get("weight_samples", 0) + d.get("weight_payment", 0) <= 0:
+    def check(self) -> None:
+        if self.weight_response + self.weight_samples + self.weight_payment + self.weight_rating <= 0:
             raise ValueError("at least one weight must be above 0")
-        return v
 
 
-class Rules(_Section):
+@_section
+class Rules:
     """Every number of the domain (DOMAIN.md), from `data/rules.toml`."""
 
     money: MoneyRules
@@ -118,9 +124,8 @@ class Rules(_Section):
     admission: AdmissionRules
     reminders: ReminderRules
     dashboard: DashboardRules
-    reputation: ReputationRules = ReputationRules()
     reports: ReportRules
-
+    reputation: ReputationRules = ReputationRules()
 
 
 def load_rules(path: Path | None = None) -> Rules:
@@ -135,51 +140,34 @@ def load_rules(path: Path | None = None) -> Rules:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc})") from None
     try:
-        return Rules.model_validate(raw)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        key = ".".join(str(p) for p in first["loc"])
-        msg = first["msg"]
-        if first["type"] == "missing":
-            msg = "missing key"
-        elif first["type"] == "extra_forbidden":
-            msg = "unknown key"
-        raise ConfigError(f"{path}: {key}: {msg}") from None
+        return read(Rules, raw)
+    except SchemaError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
 
 
-class Settings(BaseModel):
-    """Per-run settings from the command line and the environment."""
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Per-run settings from the command line and the environment; checked when made.
 
-    model_config = ConfigDict(frozen=True)
+    `db_url`: a plain file path means a SQLite file; anything with "://" is an SQLAlchemy URL."""
 
     db_url: str
     lang: str = "zh"
     zone: str = "Asia/Shanghai"
     now: str | None = None
 
-    @field_validator("db_url")
-    @classmethod
-    def _db_url(cls, value: str) -> str:
-        """A plain file path means a SQLite file; anything with "://" is an SQLAlchemy URL."""
-        if "://" in value:
-            return value
-        return f"sqlite:///{os.path.abspath(os.path.expanduser(value))}"
-
-    @field_validator("lang")
-    @classmethod
-    def _lang(cls, value: str) -> str:
-        if value not in ("zh", "en"):
-            raise ValueError(f"unknown language {value!r} (use zh or en)")
-        return value
-
-    @field_validator("zone")
-    @classmethod
-    def _zone(cls, value: str) -> str:
+    def __post_init__(self) -> None:
+        if "://" not in self.db_url:
+            object.__setattr__(self, "db_url", f"sqlite:///{os.path.abspath(os.path.expanduser(self.db_url))}")
+        if self.lang not in ("zh", "en"):
+            raise SchemaError("lang", f"unknown language {self.lang!r} (use zh or en)")
         try:
-            ZoneInfo(value)
+            ZoneInfo(self.zone)
         except (ZoneInfoNotFoundError, ValueError, OSError):   # OSError: a name too long for a file
-            raise ValueError(f"unknown time zone {value!r}") from None
-        return value
+            raise SchemaError("zone", f"unknown time zone {self.zone!r}") from None
+
+    def replace(self, **changes: str | None) -> "Settings":
+        return dataclasses.replace(self, **changes)
 
 
 def env_settings(**overrides: str | None) -> Settings:
@@ -195,8 +183,6 @@ def env_settings(**overrides: str | None) -> Settings:
     }
     values.update({k: v for k, v in overrides.items() if v is not None})
     try:
-        return Settings.model_validate(values)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        key = ".".join(str(p) for p in first["loc"])
-        raise ConfigError(f"{key}: {first['msg'].removeprefix('Value error, ')}") from None
+        return Settings(**values)
+    except SchemaError as exc:
+        raise ConfigError(str(exc)) from None

@@ -3,42 +3,44 @@
 from __future__ import annotations
 
 import tomllib
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from typing import Annotated
 
 from workbench.config import ConfigError
 from workbench.paths import data_dir
+from workbench.schema import Check, SchemaError, read
 
 ROLES = ("merchant", "creator", "agency", "support")
+Role = Annotated[str, Check(pattern="^(merchant|creator|agency|support)$")]
+_text = dataclass(frozen=True, slots=True)
 
 
-class _Text(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class GuideStep(_Text):
-    role: str = Field(pattern="^(merchant|creator|agency|support)$")
+@_text
+class GuideStep:
+    role: Role
     title_zh: str
     title_en: str
-    done: str = Field(pattern=r"^(verified|action:[a-z_]+\.[a-z_]+(\|[a-z_]+\.[a-z_]+)*)$")
+    done: Annotated[str, Check(pattern=r"^(verified|action:[a-z_]+\.[a-z_]+(\|[a-z_]+\.[a-z_]+)*)$")]
     screen: str | None = None
     help: str | None = None
 
 
-class Article(_Text):
+@_text
+class Article:
     id: str
     roles: list[str]
     title_zh: str
     title_en: str
-    tags: list[str] = Field(default_factory=list)
     body_zh: str
     body_en: str
+    tags: list[str] = field(default_factory=list)
 
 
-class Case(_Text):
-    role: str = Field(pattern="^(merchant|creator|agency|support)$")
+@_text
+class Case:
+    role: Role
     who_zh: str
     who_en: str
     title_zh: str
@@ -47,7 +49,7 @@ class Case(_Text):
     body_en: str
 
 
-def _load(name: str, key: str, model: type[_Text]) -> tuple:
+def _load(name: str, key: str, model: type) -> tuple:
     path: Path = data_dir() / name
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -58,11 +60,9 @@ def _load(name: str, key: str, model: type[_Text]) -> tuple:
     items = []
     for i, item in enumerate(raw.get(key, [])):
         try:
-            items.append(model.model_validate(item))
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            loc = ".".join(str(p) for p in first["loc"])
-            raise ConfigError(f"{path}: {key}[{i}].{loc}: {first['msg']}") from None
+            items.append(read(model, item))
+        except SchemaError as exc:
+            raise ConfigError(f"{path}: {key}[{i}].{exc}") from None
     return tuple(items)
 
 

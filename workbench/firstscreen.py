@@ -8,6 +8,12 @@ arrives. The parent's own store (a `LazyWorkbench`) is opened in a background th
 first screen is on, so everything after it runs exactly as before. On a machine with two cores the
 dashboard is on screen in little more than the time a bare Textual app takes.
 
+The child does not load SQLAlchemy or pydantic either when it can help it: on a SQLite store at
+the schema revision the dashboard's SQL was compiled for (`services.dashboard_compiled`), it
+reads the panels with the standard library's sqlite3 (`SqliteReader`, `read_quickly`), through
+the same panel code and the same SQL as every later refresh. Otherwise (PostgreSQL, another
+revision, anything unexpected) it opens the store the ordinary way.
+
 Anything unexpected in the child (an unknown user, a damaged store, a crash) makes `signed_in()`
 answer None, and the caller starts the ordinary way, which reports the problem as it always has.
 Nothing here imports Textual, SQLAlchemy or pydantic at module level.
@@ -17,14 +23,19 @@ from __future__ import annotations
 
 import os
 import pickle
+import re
 import struct
 import sys
 import threading
 from collections.abc import Callable
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from workbench.bootstrap import Workbench
+    from workbench.config import Settings
     from workbench.domain.actor import Actor
     from workbench.services.dashboard_view import DashboardView
 
@@ -38,8 +49,10 @@ def available() -> bool:
 
 
 def prefetch(open_store: Callable[[], "Workbench"], handle: str,
-             screens_for: Callable[[str | None], frozenset[str]]) -> "FirstScreen | None":
-    """Fork; the child runs `open_store()`, signs in as `handle` and reads the dashboard."""
+             screens_for: Callable[[str | None], frozenset[str]],
+             quick: Callable[[], tuple[str, "Actor", "DashboardView"]] | None = None) -> "FirstScreen | None":
+    """Fork; the child signs in as `handle` and reads the dashboard: with `quick()` (see
+    `read_quickly`) when it can, else through `open_store()`."""
     try:
         read_fd, write_fd = os.pipe()
         pid = os.fork()
@@ -47,13 +60,13 @@ def prefetch(open_store: Callable[[], "Workbench"], handle: str,
         return None
     if pid == 0:   # the child: never returns
         os.close(read_fd)
-        _child(write_fd, open_store, handle, screens_for)
+        _child(write_fd, open_store, handle, screens_for, quick)
     os.close(write_fd)
     return FirstScreen(pid, read_fd)
 
 
 def _child(fd: int, open_store: Callable[[], "Workbench"], handle: str,
-           screens_for: Callable[[str | None], frozenset[str]]) -> None:
+           screens_for: Callable[[str | None], frozenset[str]], quick) -> None:
     try:
         import gc
 
@@ -62,6 +75,15 @@ def _child(fd: int, open_store: Callable[[], "Workbench"], handle: str,
         null = os.open(os.devnull, os.O_RDWR)
         for std in (0, 1, 2):
             os.dup2(null, std)
+        if quick is not None:
+            try:
+                lang, actor, view = quick()
+            except Exception:   # noqa: BLE001 - the ordinary way below reads it, or reports why not
+                pass
+            else:
+                _send(fd, ("signed_in", lang, actor))
+                _send(fd, ("view", view))
+                return
         wb = open_store()
         actor = wb.sign_in(handle)
         from workbench.i18n import language
@@ -208,3 +230,112 @@ class LazyWorkbench:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.get(), name)
+
+
+# ---- the dashboard without SQLAlchemy ----------------------------------------------------------------
+
+class QuickReadError(Exception):
+    """The quick reader cannot read this store; the ordinary way will."""
+
+
+_LIST = re.compile(r"\(__\[POSTCOMPILE_(\w+)\]\)")
+
+
+class SqliteReader:
+    """The panels' reader (`services.panels.Reader`) over sqlite3 and the compiled SQL: parameters
+    bound and columns read back as SQLAlchemy does for these types (`dashboard_sql.compiled`)."""
+
+    def __init__(self, path: Path) -> None:
+        import sqlite3
+        from urllib.parse import quote
+
+        from workbench.services.dashboard_compiled import QUERIES, REVISION
+
+        self.queries = QUERIES
+        # mode=rw: never create a file that is not there; query_only: this reader writes nothing.
+        self.conn = sqlite3.connect(f"file:{quote(str(path))}?mode=rw", uri=True, isolation_level=None,
+                                    check_same_thread=False)
+        self.conn.execute("PRAGMA busy_timeout=10000")
+        self.conn.execute("PRAGMA query_only=ON")
+        found = self.conn.execute("SELECT version_num FROM alembic_version").fetchall()
+        if found != [(REVISION,)]:
+            self.close()
+            raise QuickReadError(f"the store is at {found}, the compiled SQL at {REVISION}")
+        self.conn.execute("BEGIN")   # one snapshot for every panel, as a session's transaction
+
+    def rows(self, name: str, **params: Any) -> list[tuple]:
+        sql, defaults, readers = self.queries[name]
+        values = {**defaults, **params}
+        bound: dict[str, Any] = {}
+
+        def expand(m: re.Match) -> str:
+            items = values[m.group(1)]
+            if not items:
+                raise QuickReadError(f"{name}: an empty list")
+            names = [f"{m.group(1)}__{i}" for i in range(len(items))]
+            bound.update(zip(names, items))
+            return "(" + ", ".join(f":{n}" for n in names) + ")"
+
+        sql = _LIST.sub(expand, sql)
+        bound.update((k, v) for k, v in values.items() if not isinstance(v, list))
+        bound = {k: _bind(v) for k, v in bound.items()}
+        rows = self.conn.execute(sql, bound).fetchall()
+        if not any(readers):
+            return rows
+        return [tuple(_read(r, v) for r, v in zip(readers, row)) for row in rows]
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def _bind(value: Any) -> Any:
+    if isinstance(value, datetime):   # UTCDateTime, as SQLAlchemy's SQLite DATETIME writes it
+        if value.tzinfo is None:
+            raise ValueError("naive datetime reached the store")
+        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    if isinstance(value, bool):
+        return int(value)
+    if value is None or isinstance(value, (int, str)):
+        return value
+    raise QuickReadError(f"cannot bind {type(value).__name__}")
+
+
+def _read(reader: str, value: Any) -> Any:
+    if value is None or not reader:
+        return value
+    if reader == "bool":
+        return bool(value)
+    if reader == "datetime":
+        return datetime.fromisoformat(value).replace(tzinfo=UTC)
+    scale = int(reader.partition(":")[2])   # decimal:N, as SQLAlchemy's Numeric reads a SQLite value
+    return Decimal(f"%.{scale}f" % value)
+
+
+def read_quickly(settings: "Settings", handle: str, screens_for: Callable[[str | None], frozenset[str]],
+                 now: datetime) -> tuple[str, "Actor", "DashboardView"]:
+    """Sign in as `handle` and read the dashboard with `SqliteReader` (SQLite stores only)."""
+    from workbench.config import load_rules
+    from workbench.domain.actor import Actor
+    from workbench.domain.roles import Role
+    from workbench.i18n import language, set_language
+    from workbench.services import panels
+
+    url = settings.db_url
+    if not url.startswith("sqlite:///") or "?" in url:
+        raise QuickReadError("not a SQLite file")
+    path = Path(url.removeprefix("sqlite:///"))
+    if not path.is_file():
+        raise QuickReadError("no such file")
+    set_language(settings.lang)
+    rules = load_rules()
+    reader = SqliteReader(path)
+    try:
+        found = reader.rows("users.by_handle", handle=handle)
+        if not found:
+            raise QuickReadError("no such user")   # the ordinary way says so, in its words
+        uid, handle, name, role = found[0]
+        actor = Actor(id=uid, handle=handle, name=name, role=Role(role), zone=settings.zone)
+        view = panels.build(panels.context(reader, now, rules), actor, screens_for(actor.role.value))
+    finally:
+        reader.close()
+    return language(), actor, view

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from enum import StrEnum
 
 from workbench.domain.errors import DomainError
@@ -62,3 +63,10 @@ def journal_label(kind: str) -> str:
         "order_refund": _("订单退款"),
     }
     return labels.get(kind, kind)
+
+
+def income_slot(at: datetime) -> datetime:
+    """The UTC quarter-hour `at` falls in: the ledger keeps what reached each available account per
+    slot (IncomeSlot), so a month's income is a sum over slots rather than over postings."""
+    at = at.astimezone(UTC)
+    return at.replace(minute=at.minute - at.minute % 15, second=0, microsecond=0)

@@ -98,3 +98,8 @@ def parse_rate(value: "str | Decimal", field: str = "rate", maximum: Decimal = D
 def format_rate(rate: Decimal) -> str:
     pct = (rate * 100).quantize(Decimal("0.1"))
     return f"{pct.normalize():f}%"
+
+
+def estimate_commission(paid_cents: int, rate: Decimal) -> int:
+    """A sale's estimated commission (预估佣金) in cents, rounded half up."""
+    return int((Decimal(paid_cents) * rate).quantize(Decimal(1), rounding=ROUND_HALF_UP))

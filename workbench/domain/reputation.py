@@ -7,8 +7,10 @@ next to the figure; the numbers (windows, weights) come from `[reputation]` in `
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
 from workbench.domain.errors import DomainError
 from workbench.i18n import _
@@ -128,6 +130,44 @@ def composite(index: int, factor: Decimal, stake: Decimal) -> Decimal:
     """推荐分 = 推荐指数 × (1 - stake × (1 - 信誉系数)); never above the index (so a walk in index
     order can stop once the index falls below the last place taken)."""
     return (Decimal(index) * (1 - stake * (1 - factor))).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+@lru_cache(maxsize=8192)
+def record_factor(counts: MerchantCounts, w: Weights) -> Factor:
+    """A pure function of the counts and the weights, so remembered: a dashboard refresh ranks a few
+    hundred merchants whose records seldom change between refreshes."""
+    return merchant_factor(merchant_record(counts), w)
+
+
+def factors_of(stored: dict[int, MerchantCounts], merchant_ids: Iterable[int], w: Weights) -> dict[int, Factor]:
+    """The factor of each merchant from its stored counts; a merchant without a record is new (neutral)."""
+    return {mid: record_factor(stored[mid], w) if mid in stored else NEUTRAL for mid in merchant_ids}
+
+
+Key = tuple[int, int, int]      # (product id, merchant id, recommendation index)
+
+
+def rank(fetch: Callable[[int, int], list[Key]], factors: Callable[[set[int]], dict[int, Factor]],
+         want: int, stake: Decimal) -> list[tuple[Decimal, int, int, int, Factor]]:
+    """The best `want` products by 推荐分, as (score, product id, merchant id, index, factor).
+
+    `fetch(offset, limit)` reads keys in index order (highest index first); each batch goes on from
+    where the last one ended. A score never exceeds its index, so the walk stops once the next
+    index is below the last place taken. `factors(ids)` gives the factors of merchants not seen yet."""
+    known: dict[int, Factor] = {}
+    batch = max(4 * want, 50)
+    scored: list[tuple[Decimal, int, int, int]] = []
+    read = 0
+    while True:
+        rows = fetch(read, batch - read)
+        read += len(rows)
+        known.update(factors({mid for _pid, mid, _ix in rows} - known.keys()))
+        scored = sorted(scored + [(composite(ix, known[mid].value, stake), pid, mid, ix) for pid, mid, ix in rows],
+                        key=lambda x: (-x[0], x[1]))
+        if read < batch or not rows or (len(scored) >= want and scored[want - 1][0] > rows[-1][2]):
+            break
+        batch *= 4
+    return [(score, pid, mid, ix, known[mid]) for score, pid, mid, ix in scored[:want]]
 
 
 def breakdown(index: int, factor: Decimal, stake: Decimal) -> str:

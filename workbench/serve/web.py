@@ -321,7 +321,7 @@ def serve_web(options: WebOptions, settings: Settings) -> int:
             root = Path(tempfile.mkdtemp(prefix="workbench-web-"))
             stores = DemoStores(root)
             path = stores.build()
-            check_user(settings.model_copy(update={"db_url": f"sqlite:///{path}"}), options.user)
+            check_user(settings.replace(db_url=f"sqlite:///{path}"), options.user)
         WebDemo(options, settings, stores).run(sock)
     finally:
         sock.close()

@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from workbench.domain.ledger import AccountKind, journal_label
+from workbench.domain.money import estimate_commission
 from workbench.domain.roles import Role
 from workbench.i18n import _
 from workbench.services.base import Actor, read_only, require_role
@@ -56,8 +57,7 @@ class IncomeView:
     commission_cents: int
 
 
-def estimate(paid_cents: int, rate: Decimal) -> int:
-    return int((Decimal(paid_cents) * rate).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+estimate = estimate_commission
 
 
 @read_only

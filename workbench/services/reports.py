@@ -434,13 +434,9 @@ def ratings_todo(uow: UnitOfWork, actor: Actor) -> list[ReportRow]:
 def todo_count(uow: UnitOfWork, actor: Actor) -> int:
     """The dashboard's 待评价 count: two counts inside the party's (id, status) indexes, each
     finished cooperation asked about the actor's rating through the ratings' unique key."""
-    if actor.role not in (Role.MERCHANT, Role.CREATOR):
-        return 0
-    total = 0
-    for kind in KINDS:
-        model, where = _finished_where(kind, actor, to_rate=True)
-        total += uow.session.scalar(select(func.count()).select_from(model).where(*where)) or 0
-    return total
+    from workbench.services import dashboard, panels
+
+    return panels.to_rate(dashboard.context(uow), actor)
 
 
 def _ratings(uow: UnitOfWork, c: _Coop, merchants: dict[int, str], creators: dict[int, str]) -> list[RatingView]:

@@ -9,7 +9,6 @@ by its creator, the merchant it is about and support staff.
 
 from __future__ import annotations
 
-from functools import lru_cache
 
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -24,7 +23,7 @@ from workbench.domain.errors import Conflict, DomainError, NotFound
 from workbench.domain.reputation import (
     NEUTRAL, Factor, MerchantCounts, Weights, average_rating, breakdown, check_reason, composite, short_breakdown,
     definition_factor, definition_payment, definition_rating, definition_response, definition_samples,
-    definition_score, merchant_factor, merchant_record, pct, reason_label, status_label,
+    definition_score, factors_of, merchant_factor, merchant_record, pct, rank, reason_label, status_label,
 )
 from workbench.domain.roles import Role
 from workbench.i18n import _
@@ -367,54 +366,27 @@ def refresh_all_records(run, force: bool = False, keep_going=lambda: True) -> in
 def merchant_factors(uow: UnitOfWork, merchant_ids: Iterable[int]) -> dict[int, Factor]:
     """The record factors of these merchants from their precomputed records (one query); a merchant
     without a record is a new merchant (neutral factor)."""
-    w = weights(uow)
     ids = set(merchant_ids)
-    found = {mid: _factor(c, w) for mid, c in stored_counts(uow, ids).items()}
-    return {mid: found.get(mid, NEUTRAL) for mid in ids}
-
-
-@lru_cache(maxsize=8192)
-def _factor(counts: MerchantCounts, w: Weights) -> Factor:
-    """A pure function of the counts and the weights, so remembered: a dashboard refresh ranks a few
-    hundred merchants whose records seldom change between refreshes."""
-    return merchant_factor(merchant_record(counts), w)
+    return factors_of(stored_counts(uow, ids), ids, weights(uow))
 
 
 def rank_products(uow: UnitOfWork, stmt: Select, want: int) -> list[Ranked]:
     """The best `want` rows of `stmt` (its first column a Product) by 推荐分, the recommendation index
-    weighed by the merchant's record. Read in index order (ix_products_rank / ix_products_category_rank)
-    a batch at a time: a score never exceeds its index, so the walk stops once the next index is below
-    the last place taken. Each batch is one query for the products (the three columns the score needs,
-    not whole rows) and one for their merchants' stored records; then one query reads the whole rows
-    of the `want` taken."""
+    weighed by the merchant's record (`domain.reputation.rank`). Read in index order
+    (ix_products_rank / ix_products_category_rank) a batch at a time; each batch is one query for
+    the products (the three columns the score needs, not whole rows) and one for their merchants'
+    stored records; then one query reads the whole rows of the `want` taken."""
     w = weights(uow)
-    factors: dict[int, Factor] = {}
-    batch = max(4 * want, 50)
     keys = (stmt.with_only_columns(Product.id, Product.merchant_id, Product.recommend_index)
             .order_by(Product.recommend_index.desc(), Product.id))
-    scored: list[tuple[Decimal, int, int, int]] = []
-    read = 0
-    while True:   # each batch goes on from where the last one ended
-        rows = uow.session.execute(keys.offset(read).limit(batch - read)).all()
-        read += len(rows)
-        new = {mid for _pid, mid, _ix in rows} - factors.keys()
-        factors.update(merchant_factors(uow, new))
-        scored = sorted(scored + [(composite(ix, factors[mid].value, w.stake), pid, mid, ix) for pid, mid, ix in rows],
-                        key=lambda x: (-x[0], x[1]))
-        if read < batch or not rows or (len(scored) >= want and scored[want - 1][0] > rows[-1][2]):
-            break
-        batch *= 4
-    taken = scored[:want]
+    taken = rank(lambda offset, limit: [tuple(r) for r in uow.session.execute(keys.offset(offset).limit(limit))],
+                 lambda ids: merchant_factors(uow, ids), want, w.stake)
     if not taken:
         return []
     whole = {r[0].id: r for r in uow.session.execute(
-        stmt.where(Product.id.in_([pid for _s, pid, _m, _ix in taken])).limit(len(taken)))}
-    out = []
-    for score, pid, mid, ix in taken:
-        f = factors[mid]
-        out.append(Ranked(score, f, breakdown(ix, f.value, w.stake), short_breakdown(ix, f.value, w.stake),
-                          tuple(whole[pid])))
-    return out
+        stmt.where(Product.id.in_([pid for _s, pid, *_rest in taken])).limit(len(taken)))}
+    return [Ranked(score, f, breakdown(ix, f.value, w.stake), short_breakdown(ix, f.value, w.stake), tuple(whole[pid]))
+            for score, pid, _mid, ix, f in taken]
 
 
 def _part_label(key: str) -> str:
