@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -37,15 +38,18 @@ class WorkbenchApp(App):
 
     def __init__(self, workbench: Workbench, actor: Actor | None = None, scheduler: bool = False,
                  first_view: Callable[[], DashboardView | None] | None = None,
-                 signing_in: Callable[[], tuple[str, Actor] | None] | None = None) -> None:
+                 signing_in: Callable[[], tuple[str, Actor] | None] | None = None,
+                 first_ready: Callable[[], bool] | None = None) -> None:
         """`first_view`: the first dashboard, read while the UI loaded (see workbench.firstscreen);
         `workbench` may then still be opening (a LazyWorkbench). `signing_in`: who is signing in
         there (language, actor), waited for off the UI thread, or None if they could not; then the
-        app exits with `fell_back` set and the caller starts the ordinary way."""
+        app exits with `fell_back` set and the caller starts the ordinary way. `first_ready`: whether
+        the answer is there already, so the first screen is built with it rather than waited for."""
         super().__init__()
         self.wb = workbench
         self._first_view = first_view
         self._signing_in = signing_in
+        self._first_ready = first_ready
         self.fell_back = False
         self.actor = actor
         self.with_scheduler = scheduler
@@ -72,7 +76,11 @@ class WorkbenchApp(App):
         if start is not None:   # a store opening behind the first screen: open it in any case soon
             self.set_timer(2.0, start)
         if self._signing_in is not None:
-            self._await_sign_in()
+            if self._first_ready is not None and self._first_ready():
+                # Read on this thread: the dashboard is then built with its figures in one pass.
+                self._signed_in(self._signing_in())
+            else:
+                self._await_sign_in()
         elif self.actor is None:
             from screens.user_picker import UserPickerScreen
 
@@ -120,9 +128,17 @@ class WorkbenchApp(App):
         if start is not None:
             if view is None:
                 start()   # nothing came: read the dashboard the ordinary way, now
+            elif threading.get_ident() == self._thread_id:
+                self.call_after_refresh(start)
             else:
                 self.call_from_thread(self.call_after_refresh, start)
         return view
+
+    def first_view_now(self) -> DashboardView | None:
+        """The first dashboard if it has arrived (UI thread, never waits); else None."""
+        if self._first_view is None or self._first_ready is None or not self._first_ready():
+            return None
+        return self.take_first_view()
 
     def on_unmount(self) -> None:
         if self.firing is not None:

@@ -60,6 +60,13 @@ class DashboardScreen(WorkScreen):
                         Static(id="rec-detail"), id="recs-panel")
         yield Footer()
 
+    def on_mount(self) -> None:
+        first = self.wb_app.first_view_now()
+        if first is None:
+            super().on_mount()
+        else:
+            self.show(first)
+
     def fetch(self) -> DashboardView:
         first = self.wb_app.take_first_view()
         if first is not None:

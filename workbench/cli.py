@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import gc
 import json
 import os
 import sys
@@ -424,6 +425,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _collect_again() -> None:
+    gc.freeze()
+    gc.enable()
+
+
 def _run_prefetched(args: argparse.Namespace, open_store) -> int | None:
     """The dashboard read by a forked child while this process loads Textual (see
     workbench.firstscreen); None when the child could not sign in: then start the ordinary way."""
@@ -437,8 +443,13 @@ def _run_prefetched(args: argparse.Namespace, open_store) -> int | None:
         settings = _settings(args)
         return firstscreen.read_quickly(settings, args.as_user, available_for, clock_from(settings.now).now())
 
+    # Start-up allocates much and frees little: collecting meanwhile only costs time. Collection
+    # resumes once the first screen is painted (when the store starts opening), with what start-up
+    # built moved out of its way (gc.freeze).
+    gc.disable()
     first = firstscreen.prefetch(open_store, args.as_user, available_for, quick)
     if first is None:
+        gc.enable()
         return None
     wanted = args.lang or detect_language()
     if wanted in LANGUAGES:
@@ -446,12 +457,14 @@ def _run_prefetched(args: argparse.Namespace, open_store) -> int | None:
     from screens.app import WorkbenchApp
 
     # The app starts at once, while the child is still loading; it signs in when the child says who.
-    app = WorkbenchApp(firstscreen.LazyWorkbench(open_store), None, scheduler=not args.no_scheduler,
-                       first_view=first.view, signing_in=first.signed_in)
+    store = firstscreen.LazyWorkbench(open_store, on_start=_collect_again)
+    app = WorkbenchApp(store, None, scheduler=not args.no_scheduler,
+                       first_view=first.view, signing_in=first.signed_in, first_ready=first.ready)
     try:
         app.run()
     finally:
         first.close()
+        gc.enable()
     return None if app.fell_back else 0
 
 

@@ -130,6 +130,14 @@ class FirstScreen:
             left -= len(chunk)
         return b"".join(chunks)
 
+    def ready(self) -> bool:
+        """Whether the child's next answer has arrived (or it has exited): reading it will not wait."""
+        if self.fd < 0:
+            return True
+        import select
+
+        return bool(select.select([self.fd], [], [], 0)[0])
+
     def signed_in(self) -> "tuple[str, Actor] | None":
         """(language, actor), or None when the child could not sign in (then it has exited)."""
         with self._lock:
@@ -172,8 +180,9 @@ class LazyWorkbench:
     (the app calls it once the first screen is painted), any other use waits for it. `on_change`
     listeners given before are passed on."""
 
-    def __init__(self, build: Callable[[], "Workbench"]) -> None:
+    def __init__(self, build: Callable[[], "Workbench"], on_start: Callable[[], None] | None = None) -> None:
         self._build = build
+        self._on_start = on_start
         self._wb: "Workbench | None" = None
         self._error: BaseException | None = None
         self._ready = threading.Event()
@@ -187,6 +196,8 @@ class LazyWorkbench:
             if self._started:
                 return
             self._started = True
+        if self._on_start is not None:
+            self._on_start()
         threading.Thread(target=self._open, name="workbench-open", daemon=True).start()
 
     def _open(self) -> None:
