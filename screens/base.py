@@ -70,6 +70,11 @@ class WorkScreen(Screen):
         return self.app  # type: ignore[return-value]
 
     def on_mount(self) -> None:
+        self.load_first()
+
+    def load_first(self) -> None:
+        """The first load, once mounted (Textual calls every class's `on_mount`: a screen that has
+        its data at hand overrides this instead, or it would be read twice)."""
         self.reload()
 
     _suspended = False
@@ -261,8 +266,7 @@ class TableScreen(WorkScreen):
                     id="table-panel", more=_(self.HINT) if self.HINT else None)
         yield Footer()
 
-    def on_mount(self) -> None:
-        super().on_mount()
+    def on_mount(self) -> None:   # the base classes' on_mount (the first load) runs after this one
         self.query_one("#table").focus()
 
     def filter_value(self) -> str | None:

@@ -68,8 +68,7 @@ class CreatorSquareScreen(WorkScreen):
                     id="square-panel", more=_("Enter 主页 · o 下单 · / 搜索 · s 排序 · v 视图"))
         yield Footer()
 
-    def on_mount(self) -> None:
-        super().on_mount()
+    def on_mount(self) -> None:   # the base classes' on_mount (the first load) runs after this one
         self.query_one("#creators").focus()
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:

@@ -60,10 +60,10 @@ class DashboardScreen(WorkScreen):
                         Static(id="rec-detail"), id="recs-panel")
         yield Footer()
 
-    def on_mount(self) -> None:
+    def load_first(self) -> None:
         first = self.wb_app.first_view_now()
         if first is None:
-            super().on_mount()
+            super().load_first()
         else:
             self.show(first)
 

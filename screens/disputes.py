@@ -41,8 +41,7 @@ class DisputesScreen(WorkScreen):
                     id="tasks-panel", more=_("r 裁决 · Enter 任务详情 · f 筛选 · o 排序 · v 视图"))
         yield Footer()
 
-    def on_mount(self) -> None:
-        super().on_mount()
+    def on_mount(self) -> None:   # the base classes' on_mount (the first load) runs after this one
         self.query_one("#tasks").focus()
 
     def list_filters(self) -> dict[str, str]:

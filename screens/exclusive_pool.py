@@ -50,8 +50,7 @@ class ExclusivePoolScreen(TableScreen):
         if item is not None:
             self.wb_app.action_open("merchant_profile", item_id=item.id)
 
-    def on_mount(self) -> None:
-        super().on_mount()
+    def on_mount(self) -> None:   # the base classes' on_mount (the first load) runs after this one
         if self.wb_app.actor.role is Role.MERCHANT:
             self.query_one("#table-panel").border_subtitle = _("n 提报商品")
             if self.prefill[0]:

@@ -119,8 +119,7 @@ class NotificationsScreen(Undoable, WorkScreen):
             return self.can_undo()
         return True
 
-    def on_mount(self) -> None:
-        super().on_mount()
+    def on_mount(self) -> None:   # the base classes' on_mount (the first load) runs after this one
         self.query_one("#notes").focus()
 
     def list_filters(self) -> dict[str, str]:

@@ -52,8 +52,7 @@ class PreselectScreen(Undoable, TableScreen):
     def sort_available(self, name: str) -> bool:
         return self.list_filters()["pool"] != "cart"   # the cart lists what was added, in that order
 
-    def on_mount(self) -> None:
-        super().on_mount()
+    def on_mount(self) -> None:   # the base classes' on_mount (the first load) runs after this one
         from textual.widgets import Select
 
         with self.prevent(Select.Changed):

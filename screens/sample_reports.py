@@ -40,8 +40,7 @@ class SampleReportsScreen(TableScreen):
     def filter_choices(self) -> list[tuple[str, str]]:
         return [(_("待处理"), "open"), (_("成立"), "upheld"), (_("不成立"), "dismissed"), (_("全部"), "all")]
 
-    def on_mount(self) -> None:
-        super().on_mount()
+    def on_mount(self) -> None:   # the base classes' on_mount (the first load) runs after this one
         from textual.widgets import Select
 
         self.query_one("#filter", Select).value = self.initial_filter or (

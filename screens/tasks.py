@@ -65,8 +65,7 @@ class TasksScreen(WorkScreen):
                     more=_("Enter 详情 · f 筛选 · o 排序 · v 视图 · PgDn 下一页"))
         yield Footer()
 
-    def on_mount(self) -> None:
-        super().on_mount()
+    def on_mount(self) -> None:   # the base classes' on_mount (the first load) runs after this one
         self.query_one("#tasks").focus()
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
