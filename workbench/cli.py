@@ -426,7 +426,6 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _collect_again() -> None:
-    gc.freeze()
     gc.enable()
 
 
@@ -444,8 +443,7 @@ def _run_prefetched(args: argparse.Namespace, open_store) -> int | None:
         return firstscreen.read_quickly(settings, args.as_user, available_for, clock_from(settings.now).now())
 
     # Start-up allocates much and frees little: collecting meanwhile only costs time. Collection
-    # resumes once the first screen is painted (when the store starts opening), with what start-up
-    # built moved out of its way (gc.freeze).
+    # resumes once the first screen is painted (when the store starts opening).
     gc.disable()
     first = firstscreen.prefetch(open_store, args.as_user, available_for, quick)
     if first is None:
