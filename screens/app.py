@@ -151,7 +151,7 @@ class WorkbenchApp(App):
         self.actor = actor
         self._seen = -1
         self.sub_title = f"{actor.name} · {actor.role.label if actor.role else ''}"
-        self._poll_store()   # the unread count in the header from the start, not after the first interval
+        self._poll_soon()   # the unread count in the header from the start, not after the first interval
         while len(self.screen_stack) > 1:
             self.pop_screen()
         self.push_screen(DashboardScreen())
@@ -207,6 +207,24 @@ class WorkbenchApp(App):
             return
         if done is not None:
             self.call_from_thread(done, result)
+
+    def _poll_soon(self) -> None:
+        """Poll now, or once a store still opening behind the first screen is open: polling loads
+        the store's libraries, which would otherwise compete with the first paint."""
+        when_ready = getattr(self.wb, "when_ready", None)
+        if when_ready is None:
+            self._poll_store()
+            return
+
+        def poll() -> None:
+            if not self.is_running:
+                return
+            if threading.get_ident() == self._thread_id:
+                self._poll_store()
+            else:
+                self.call_from_thread(self._poll_store)
+
+        when_ready(poll)
 
     @work(thread=True, exclusive=True, group="poll", exit_on_error=False)
     def _poll_store(self) -> None:

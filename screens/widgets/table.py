@@ -27,7 +27,8 @@ def fill_table(table: DataTable, headers: Sequence[str], rows: Sequence[Sequence
     widths = [max([cell_len(h)] + [_width(r[i]) for r in rows if i < len(r)]) for i, h in enumerate(headers)]
     table.clear(columns=True)
     for header, width in zip(headers, widths):
-        table.add_column(header, width=width)
+        # a Text header: a plain string is parsed as markup, which loads Rich's emoji table (0.9 MB)
+        table.add_column(Text(header, end=""), width=width)
     for i, row in enumerate(rows):
         # plain text: a cell may hold what someone typed, "[/]" included, never markup to parse
         table.add_row(*(Text(c, end="") if isinstance(c, str) else c for c in row), key=keys[i] if keys else None)
