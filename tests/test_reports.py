@@ -361,3 +361,12 @@ def test_report_pages_and_the_to_rate_count_read_indexes(tmp_path, now, backend)
             assert _full_scans(big, statements) == [], handle
     finally:
         big.close()
+
+
+def test_the_finished_states_are_states_of_their_flows():
+    from workbench.domain.orders import OrderStatus
+    from workbench.domain.reports import FINISHED_ORDER, FINISHED_TASK
+    from workbench.domain.tasks import TaskStatus
+
+    assert FINISHED_ORDER == (OrderStatus.DELIVERED.value, OrderStatus.OVERDUE.value)
+    assert FINISHED_TASK == (TaskStatus.COMPLETED.value,)

@@ -360,3 +360,13 @@ def test_ranked_pools_and_merchant_records_read_no_large_table_whole(store):  # 
     assert len(merchants) == 1     # the profile counts its one merchant live; ranking reads the stored records
     records = [s for s, _p in statements if "FROM merchant_records" in s]
     assert len(records) == 4       # one per batch (4 pages), never one per row
+
+
+def test_the_stored_record_has_a_column_for_every_count():
+    """domain.reputation.RECORD_FIELDS names MerchantCounts' fields in order (the dashboard's SQL and
+    the records' upsert read and write them by these names)."""
+    import dataclasses
+
+    from workbench.domain.reputation import RECORD_FIELDS
+
+    assert tuple(f.name for f in dataclasses.fields(MerchantCounts)) == RECORD_FIELDS

@@ -10,8 +10,7 @@ from sqlalchemy import Engine
 from workbench.clock import Clock, clock_from
 from workbench.config import Rules, Settings, load_rules
 from workbench.i18n import set_language
-from workbench.services import users
-from workbench.services.base import Actor
+from workbench.domain.actor import Actor
 from workbench.store.engine import make_engine
 from workbench.store.migrate import upgrade
 from workbench.store.uow import retrying, uow_factory
@@ -48,6 +47,8 @@ class Workbench:
         self._listeners.append(listener)
 
     def sign_in(self, handle: str) -> Actor:
+        from workbench.services import users   # its commands load pydantic: not before it is used
+
         return self.run(users.sign_in, handle, self.settings.zone)
 
     def close(self) -> None:

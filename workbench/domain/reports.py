@@ -11,6 +11,11 @@ from workbench.i18n import _
 COMMENT_MAX = 300
 SCORES = (1, 2, 3, 4, 5)
 
+# Finished cooperations, which have a report and may be rated (待评价): delivered or overdue
+# orders (OrderStatus) and completed live tasks (TaskStatus).
+FINISHED_ORDER = ("delivered", "overdue")
+FINISHED_TASK = ("completed",)
+
 
 def roi(gmv_cents: int, cost_cents: int) -> Decimal | None:
     """ROI = GMV ÷ cost, to two places; None when nothing was spent (no ratio to speak of)."""

@@ -56,6 +56,10 @@ class MerchantCounts:
     rating_sum: int = 0
 
 
+RECORD_FIELDS = ("invitations_due", "answered_in_time", "checks_due", "paid_in_time", "samples_shipped",
+                 "sample_problems", "ratings", "rating_sum")   # MerchantCounts' fields, as stored
+
+
 @dataclass(frozen=True, slots=True)
 class MerchantRecord:
     response: Decimal | None          # None: nothing to judge yet

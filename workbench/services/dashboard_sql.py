@@ -17,9 +17,9 @@ from sqlalchemy.sql import Executable
 
 from workbench.domain.ledger import AccountKind
 from workbench.domain.orders import OPEN as OPEN_ORDERS
+from workbench.domain.reports import FINISHED_ORDER, FINISHED_TASK   # what may be rated (待评价)
+from workbench.domain.reputation import RECORD_FIELDS
 from workbench.domain.tasks import TaskStatus, TaskSub
-from workbench.services.reports import FINISHED_ORDER, FINISHED_TASK   # what may be rated (待评价)
-from workbench.services.reputation import RECORD_FIELDS
 from workbench.store.models import (
     Account, Agency, AuditEntry, BasePoolItem, Complaint, CoopOrder, Creator, CreatorBinding, Dispute, IncomeSlot,
     Intent, Journal, LiveTask, MerchantRecord, Notification, Posting, Product, Rating, SampleReport, Sale, Shop, SignIn,

@@ -4,17 +4,32 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from datetime import datetime
 
-from pydantic import Field
 from sqlalchemy import func, select, update
 
 from workbench.domain.errors import NotFound
 from workbench.domain.money import format_money
 from workbench.i18n import _, pick
-from workbench.services.base import Actor, Command, audit, read_only
+from workbench.services.base import Actor, audit, read_only
 from workbench.store.models import Notification
 from workbench.store.uow import UnitOfWork
+
+if TYPE_CHECKING:
+    from workbench.services.notification_commands import MarkRead, NoteIds, NotificationQuery
+
+COMMANDS = ("NotificationQuery", "NoteIds", "MarkRead")
+
+
+def __getattr__(name: str):
+    """The commands live in `notification_commands`: pydantic is loaded when one is first used,
+    not by the session's poll, which reads this module at rest."""
+    if name in COMMANDS:
+        from workbench.services import notification_commands
+
+        return getattr(notification_commands, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _templates() -> dict[str, str]:
@@ -120,16 +135,12 @@ def list_notifications(uow: UnitOfWork, actor: Actor, limit: int = 100, hidden: 
                              n.read_at is not None) for n in rows]
 
 
-class NotificationQuery(Command):
-    read: str = Field(default="all", pattern="^(all|unread)$", description="all (the default) or unread")
-    sort: str = Field(default="newest", description="newest or oldest")
-    view: str | None = Field(default=None, description="a saved view's name: its filter and sort")
-
-
 @read_only
 def inbox(uow: UnitOfWork, actor: Actor, cmd: NotificationQuery | None = None) -> list[NotificationView]:
     """The inbox as a list with a filter, a sort and saved views (`workbench notifications list`)."""
     from workbench.services.views import apply_view
+
+    from workbench.services.notification_commands import NotificationQuery
 
     cmd = apply_view(uow, actor, "notifications", cmd or NotificationQuery())
     return list_notifications(uow, actor, unread_only=cmd.read == "unread", sort=cmd.sort)
@@ -139,10 +150,6 @@ def inbox(uow: UnitOfWork, actor: Actor, cmd: NotificationQuery | None = None) -
 def hidden_notifications(uow: UnitOfWork, actor: Actor) -> list[NotificationView]:
     """The notifications the reader hid, newest first (to bring one back)."""
     return list_notifications(uow, actor, hidden=True)
-
-
-class NoteIds(Command):
-    ids: list[int] = Field(min_length=1, description="notification ids")
 
 
 def _owned(uow: UnitOfWork, actor: Actor, ids: list[int]) -> list[Notification]:
@@ -178,10 +185,6 @@ def unhide(uow: UnitOfWork, actor: Actor, cmd: NoteIds) -> int:
               ids=[n.id for n in notes])
     uow.commit()
     return len(notes)
-
-
-class MarkRead(Command):
-    ids: list[int] | None = None  # None: all of the actor's unread notifications
 
 
 def mark_read(uow: UnitOfWork, actor: Actor, cmd: MarkRead) -> int:

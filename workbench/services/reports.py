@@ -32,7 +32,7 @@ from sqlalchemy.exc import IntegrityError
 from workbench.domain.errors import Conflict, DomainError, NotFound
 from workbench.domain.money import format_money
 from workbench.domain.orders import OrderStatus
-from workbench.domain.reports import check_comment, check_score, on_time, roi
+from workbench.domain.reports import FINISHED_ORDER, FINISHED_TASK, check_comment, check_score, on_time, roi
 from workbench.domain.roles import Role
 from workbench.domain.tasks import TaskStatus
 from workbench.i18n import _
@@ -45,8 +45,6 @@ from workbench.store.uow import UnitOfWork
 
 PAGE = 20
 EXPORT_MAX = 5000
-FINISHED_ORDER = (OrderStatus.DELIVERED.value, OrderStatus.OVERDUE.value)
-FINISHED_TASK = (TaskStatus.COMPLETED.value,)
 KINDS = ("order", "task")
 
 

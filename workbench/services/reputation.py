@@ -21,7 +21,7 @@ from sqlalchemy.sql import Select
 
 from workbench.domain.errors import Conflict, DomainError, NotFound
 from workbench.domain.reputation import (
-    NEUTRAL, Factor, MerchantCounts, Weights, average_rating, breakdown, check_reason, composite, short_breakdown,
+    NEUTRAL, RECORD_FIELDS, Factor, MerchantCounts, Weights, average_rating, breakdown, check_reason, composite, short_breakdown,
     definition_factor, definition_payment, definition_rating, definition_response, definition_samples,
     definition_score, factors_of, merchant_factor, merchant_record, pct, rank, reason_label, status_label,
 )
@@ -233,8 +233,6 @@ def merchant_counts(uow: UnitOfWork, merchant_ids: Iterable[int]) -> dict[int, M
 # check left past the payment window — are as of the row's `computed_at` and are brought up to date by
 # the periodic refresh (the scheduler and `workbench tick`, every reputation.refresh_minutes).
 
-RECORD_FIELDS = ("invitations_due", "answered_in_time", "checks_due", "paid_in_time", "samples_shipped",
-                 "sample_problems", "ratings", "rating_sum")
 RECORD_CHUNK = 200           # merchants per grouped count and per upsert
 RECORDS_MARK = "merchant_records"   # SweepMark: when every record was last recomputed
 
