@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import cache
+from typing import Any
 
 from sqlalchemy import bindparam, select
 
 from workbench.domain.ledger import AccountKind, check_balanced, check_covers
-from workbench.services.base import Actor
+from workbench.services.base import Actor, execute_many, insert_many
 from workbench.store.models import Account, IncomeSlot, Journal, Posting
 from workbench.store.uow import UnitOfWork
 
@@ -18,22 +20,29 @@ def income_slot(at: datetime) -> datetime:
     return at.replace(minute=at.minute - at.minute % 15, second=0, microsecond=0)
 
 
-def _count_income(uow: UnitOfWork, kind: str, credits: dict[int, int]) -> None:
-    """Add what this change credited to available accounts (account id -> cents, top-ups excluded) to
-    the accounts' income slots, in the same transaction as the postings: one upsert."""
-    credits = {aid: cents for aid, cents in credits.items() if cents > 0}
-    if kind == "top_up" or not credits:
-        return
-    if uow.session.get_bind().dialect.name == "postgresql":
+@cache
+def _income_upsert(dialect: str) -> Any:
+    """Add one credit to its account's slot: built once per dialect and run with many rows, since a
+    statement with a VALUES row per account would be compiled anew for every change."""
+    if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    slot = income_slot(uow.now)
-    stmt = insert(IncomeSlot).values([{"account_id": aid, "slot_at": slot, "amount_cents": cents}
-                                      for aid, cents in sorted(credits.items())])
-    uow.session.execute(stmt.on_conflict_do_update(
-        index_elements=[IncomeSlot.account_id, IncomeSlot.slot_at],
-        set_={"amount_cents": IncomeSlot.amount_cents + stmt.excluded.amount_cents}))
+    table = IncomeSlot.__table__
+    stmt = insert(table)
+    return stmt.on_conflict_do_update(index_elements=[table.c.account_id, table.c.slot_at],
+                                      set_={"amount_cents": table.c.amount_cents + stmt.excluded.amount_cents})
+
+
+def _count_income(uow: UnitOfWork, kind: str, credits: dict[int, int]) -> None:
+    """Add what this change credited to available accounts (account id -> cents, top-ups excluded) to
+    the accounts' income slots, in the same transaction as the postings."""
+    credits = {aid: cents for aid, cents in credits.items() if cents > 0}
+    if kind == "top_up" or not credits:
+        return
+    dialect = uow.session.connection().dialect.name
+    execute_many(uow, _income_upsert(dialect), ("account_id", "amount_cents"), sorted(credits.items()),
+                 fixed={"slot_at": income_slot(uow.now)})
 
 
 def account(uow: UnitOfWork, owner_id: int | None, kind: AccountKind) -> Account:
@@ -111,29 +120,35 @@ def post_many(uow: UnitOfWork, actor: Actor, kind: str, entries: list[tuple[tupl
             check_covers(key[1].value, balances[acc_id], cents)
             balances[acc_id] += cents
             delta[acc_id] = delta.get(acc_id, 0) + cents
+    # Plain table statements on the session's connection: through the session they would take the
+    # ORM's bulk path, which cost more than the writes.
+    conn = uow.session.connection()
+    journals = Journal.__table__
     # Each record has one journal in a batch, so the ids come back matched by the record they
     # name (asking for them in insertion order would make SQLite insert one row at a time).
-    journal_of = {ref_id: jid for jid, ref_id in uow.session.execute(
-        Journal.__table__.insert().returning(Journal.__table__.c.id, Journal.__table__.c.ref_id),
+    journal_of = {ref_id: jid for jid, ref_id in conn.execute(
+        journals.insert().returning(journals.c.id, journals.c.ref_id),
         [{"at": uow.now, "kind": kind, "memo": "", "actor_id": actor.id, "ref_type": ref[0], "ref_id": ref[1]}
          for ref, _legs in entries])}
     if len(journal_of) != len(entries):
         raise ValueError("a batch of journals must name each record once")
-    uow.session.execute(Posting.__table__.insert(), [
-        {"journal_id": journal_of[ref[1]], "account_id": ids[key], "amount_cents": cents}
-        for ref, legs in entries for key, cents in legs])
+    insert_many(uow, Posting.__table__, ("journal_id", "account_id", "amount_cents"),
+                [(journal_of[ref[1]], ids[key], cents) for ref, legs in entries for key, cents in legs])
     credits: dict[int, int] = {}
     for _ref, legs in entries:
         for key, cents in legs:
             if cents > 0 and key[1] == AccountKind.AVAILABLE:
                 credits[ids[key]] = credits.get(ids[key], 0) + cents
     _count_income(uow, kind, credits)
-    table = Account.__table__
-    uow.session.execute(table.update().where(table.c.id == bindparam("aid"))
-                        .values(balance_cents=table.c.balance_cents + bindparam("change")),
-                        [{"aid": aid, "change": change} for aid, change in delta.items() if change])
-    # Accounts the session already holds must not keep their old balances.
-    for aid in delta:
-        held = uow.session.identity_map.get(uow.session.identity_key(Account, aid))
-        if held is not None:
-            uow.session.expire(held, ["balance_cents"])
+    execute_many(uow, _BALANCE_UPDATE, ("aid", "change"),
+                 [(aid, change) for aid, change in delta.items() if change])
+    # Accounts the session already holds must not keep their old balances (one pass over what the
+    # session holds, usually nothing, instead of a lookup per account moved).
+    held = {key[1][0]: obj for key, obj in uow.session.identity_map.items() if key[0] is Account}
+    for aid in held.keys() & delta.keys():
+        uow.session.expire(held[aid], ["balance_cents"])
+
+
+_accounts = Account.__table__
+_BALANCE_UPDATE = (_accounts.update().where(_accounts.c.id == bindparam("aid"))
+                   .values(balance_cents=_accounts.c.balance_cents + bindparam("change")))

@@ -19,13 +19,15 @@ from functools import cache
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, func, literal, select, union_all, update
+from sqlalchemy import ColumnElement, bindparam, func, literal, or_, select, union_all, update
 from sqlalchemy.exc import IntegrityError
 
 from workbench.config import Rules
 from workbench.domain.formatting import local_time
 from workbench.services.base import Actor, notify, read_only
-from workbench.store.models import CoopOrder, Lease, LiveTask, Reminder, StockPlan, SweepMark, User
+from workbench.store.models import (
+    DELIVERY_STATES, WINDOW_STATES, CoopOrder, Lease, LiveTask, Reminder, StockPlan, SweepMark, User,
+)
 from workbench.store.uow import UnitOfWork
 
 MARK = "reminders"
@@ -61,11 +63,19 @@ class Kind:
     screen: str = ""
 
 
+def in_states(column: Any, states: tuple[str, ...]) -> ColumnElement[bool]:
+    """`column` is one of `states`, written as the condition of the partial index over orders in those
+    states (models.waiting_in): `status = 'a' OR status = 'b'`, the states as literals in the SQL.
+    SQLite uses a partial index only for a query whose WHERE contains the index's own condition; an
+    IN list or bound parameters would leave the query to a whole state's entries, sorted."""
+    return or_(*(column == literal(state, literal_execute=True) for state in states))
+
+
 KINDS: tuple[Kind, ...] = (
     Kind("schedule_window", "order", CoopOrder, CoopOrder.window_ends_at,
-         lambda: [CoopOrder.status == "sample_shipped"], CoopOrder.creator_id, screen="order_detail"),
+         lambda: [in_states(CoopOrder.status, WINDOW_STATES)], CoopOrder.creator_id, screen="order_detail"),
     Kind("latest_delivery", "order", CoopOrder, CoopOrder.latest_delivery_at,
-         lambda: [CoopOrder.status.in_(["scheduled", "confirmed"])], CoopOrder.creator_id, screen="order_detail"),
+         lambda: [in_states(CoopOrder.status, DELIVERY_STATES)], CoopOrder.creator_id, screen="order_detail"),
     Kind("acceptance_timeout", "task", LiveTask, LiveTask.created_at,
          lambda: [LiveTask.status == "pending"], LiveTask.creator_id,
          shift=lambda r: timedelta(hours=r.flow_b.acceptance_timeout_hours), screen="task_detail"),

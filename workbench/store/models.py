@@ -19,6 +19,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -191,17 +192,19 @@ class Journal(Base):
     ref_type: Mapped[str | None] = mapped_column(String(32))
     ref_id: Mapped[int | None] = mapped_column(Integer)
     postings: Mapped[list[Posting]] = relationship(back_populates="journal")
-    __table_args__ = (Index("ix_journals_ref", "ref_type", "ref_id"),)
+    # No index on (ref_type, ref_id): nothing reads journals by the record they name, and every
+    # journal written would pay for one (migration 0013 dropped it).
 
 
 class Posting(Base):
     __tablename__ = "postings"
     id: Mapped[int] = mapped_column(primary_key=True)
     journal_id: Mapped[int] = mapped_column(ForeignKey("journals.id"), index=True)
-    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
     amount_cents: Mapped[int] = mapped_column(BigInteger)
     journal: Mapped[Journal] = relationship(back_populates="postings")
-    # An account's movements (income this month, the fund account) read from the index alone.
+    # An account's movements (income this month, the fund account) read from the index alone; it
+    # also serves every lookup by account, so account_id has no index of its own (migration 0013).
     __table_args__ = (Index("ix_postings_account_journal", "account_id", "journal_id", "amount_cents"),)
 
 
@@ -417,6 +420,20 @@ class Quote(Base):
     __table_args__ = (CheckConstraint("amount_cents > 0", name="amount"),)
 
 
+# The states in which an order waits for a deadline: the end of its schedule window while the sample
+# is on its way, its latest delivery once scheduled or confirmed.
+WINDOW_STATES = ("sample_shipped",)
+DELIVERY_STATES = ("scheduled", "confirmed")
+
+
+def waiting_in(states: tuple[str, ...]) -> str:
+    """The condition of the partial index over orders in `states`, as SQL. SQLite uses a partial
+    index only for a query whose WHERE contains this very condition, states written as literals
+    (an IN list, or states passed as parameters, do not count): services.reminders.in_states
+    writes it the same way for the queries."""
+    return " OR ".join(f"status = '{state}'" for state in states)
+
+
 class CoopOrder(Base):
     """A cooperation order (直播通订单): an invitation, then payment, sample, schedule and delivery."""
 
@@ -446,9 +463,15 @@ class CoopOrder(Base):
                         "'confirmed','delivered','closed','overdue')", name="status"),
         Index("ix_coop_orders_merchant_status", "merchant_id", "status", "id"),
         Index("ix_coop_orders_creator_status", "creator_id", "status", "id"),
-        Index("ix_coop_orders_status_window", "status", "window_ends_at"),
-        Index("ix_coop_orders_status_latest", "status", "latest_delivery_at"),
         Index("ix_coop_orders_status_id", "status", "id"),   # support's list filtered on a state, newest first
+        # The next deadlines (transitions, reminders, the calendar, a list sorted by due date) are
+        # read from indexes that hold only the orders waiting for that deadline (partial indexes).
+        # An order that moves on just leaves them; in indexes of every order it was filed again
+        # under its new state, so an order going overdue rewrote entries in both.
+        Index("ix_coop_orders_window_due", "status", "window_ends_at",
+              sqlite_where=text(waiting_in(WINDOW_STATES)), postgresql_where=text(waiting_in(WINDOW_STATES))),
+        Index("ix_coop_orders_delivery_due", "status", "latest_delivery_at",
+              sqlite_where=text(waiting_in(DELIVERY_STATES)), postgresql_where=text(waiting_in(DELIVERY_STATES))),
     )
 
 
