@@ -2,7 +2,7 @@
 
 Written by tools/compile_queries.py; tests/test_firstscreen.py fails when it is out of date."""
 
-REVISION = '0012'
+REVISION = '0013'
 
 QUERIES = {'accounts.balance': ('SELECT accounts.balance_cents \n'
                       'FROM accounts \n'
