@@ -468,10 +468,12 @@ class CoopOrder(Base):
         # read from indexes that hold only the orders waiting for that deadline (partial indexes).
         # An order that moves on just leaves them; in indexes of every order it was filed again
         # under its new state, so an order going overdue rewrote entries in both.
-        Index("ix_coop_orders_window_due", "status", "window_ends_at",
-              sqlite_where=text(waiting_in(WINDOW_STATES)), postgresql_where=text(waiting_in(WINDOW_STATES))),
+        # Only SQLite's condition is named here: naming postgresql_where would load SQLAlchemy's
+        # PostgreSQL dialect into every SQLite process (2.4 MB of a session). Migration 0013 creates
+        # both; the models never create tables.
+        Index("ix_coop_orders_window_due", "status", "window_ends_at", sqlite_where=text(waiting_in(WINDOW_STATES))),
         Index("ix_coop_orders_delivery_due", "status", "latest_delivery_at",
-              sqlite_where=text(waiting_in(DELIVERY_STATES)), postgresql_where=text(waiting_in(DELIVERY_STATES))),
+              sqlite_where=text(waiting_in(DELIVERY_STATES))),
     )
 
 
