@@ -11,7 +11,9 @@ a. `workbench run` in tmux at 120×40, from launch to the dashboard fully painte
    Footer) launched and polled the same way in the same run. Target ≤ 1.5× the floor.
 b. Refreshing the five dashboard panels through the service, per role: p50 ≤ 20 ms, p99 ≤ 50 ms.
 c. The order list filtered on a state, first page and pages deep into it by keyset: ≤ 50 ms a page.
-d. Resident memory of the running TUI session against the bare app's: ≤ bare + 40 MB.
+d. Resident memory of the running TUI session against the bare app's: ≤ bare + 40 MB, at rest on
+   its dashboard (a second after painting it). Shown beside it, not judged: the same session after
+   opening the order list, the tasks and the fund account (what the screens' code adds once used).
 e. `workbench tick` applying 10,000 due transitions, in a copy of the store at the moment when
    exactly that many are due: ≤ 2 s.
 
@@ -127,6 +129,32 @@ def _painted_after(command: str, ready, name: str, timeout: float = 60.0) -> tup
     return elapsed, rss
 
 
+USED = ("o", "t", "f")   # the merchant opens orders, tasks and the fund account, going back each time
+
+
+def _rss_after_use(command: str, ready, name: str, timeout: float = 60.0) -> float:
+    """Resident memory (MB) of a session that painted its dashboard and then opened the screens of
+    USED one after the other: what a session holds once it has been used, not only at rest."""
+    subprocess.run(["tmux", "kill-session", "-t", name], capture_output=True)
+    _tmux("new-session", "-d", "-s", name, "-x", str(COLUMNS), "-y", str(LINES), f"exec {command}")
+    try:
+        t0 = time.perf_counter()
+        while not ready(_tmux("capture-pane", "-p", "-t", name)):
+            if time.perf_counter() - t0 > timeout:
+                raise RuntimeError("not painted")
+            time.sleep(0.05)
+        time.sleep(1.0)
+        for key in USED:
+            _tmux("send-keys", "-t", name, key)
+            time.sleep(2.0)
+            _tmux("send-keys", "-t", name, "Escape")
+            time.sleep(0.5)
+        time.sleep(1.0)
+        return rss_mb(_tmux("display-message", "-p", "-t", name, "#{pane_pid}").strip())[0]
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", name], capture_output=True)
+
+
 def _quote(env: dict[str, str], argv: list[str]) -> str:
     import shlex
     keep = {k: env[k] for k in ("PATH", "HOME", "WORKBENCH_LANG", "WORKBENCH_NOW", "LANG", "LC_ALL") if k in env}
@@ -154,9 +182,11 @@ def startup(path: Path, cache: Path, repeat: int) -> dict:
         app.append(t * 1000)
         app_rss.append(r)
     ratio = statistics.median(app) / statistics.median(floor)
+    used = statistics.median(_rss_after_use(app_cmd, app_ready, "wb-bench-used") for _ in range(3))
     return {"floor_ms": summary(floor), "app_ms": summary(app), "ratio": ratio,
             "bare_rss_mb": statistics.median(floor_rss), "app_rss_mb": statistics.median(app_rss),
-            "rss_over_bare_mb": statistics.median(app_rss) - statistics.median(floor_rss)}
+            "rss_over_bare_mb": statistics.median(app_rss) - statistics.median(floor_rss),
+            "used_rss_mb": used, "used_over_bare_mb": used - statistics.median(floor_rss)}
 
 
 # ---- b. dashboard refresh, c. order pages --------------------------------------------------------
@@ -318,8 +348,9 @@ def report(results: dict[int, dict]) -> str:
          "p50 ≤ 20 ms, p99 ≤ 50 ms", p50 <= 20 and p99 <= 50),
         ("order list page with a filter (keyset)", f"worst median {page:.1f} ms (p99 {_worst_p99_page(big['orders']):.1f})",
          "≤ 50 ms a page", page <= 50),
-        ("TUI session memory", f"{st['app_rss_mb']:.0f} MB vs bare {st['bare_rss_mb']:.0f} MB "
-                               f"(+{st['rss_over_bare_mb']:.1f} MB)", "≤ bare + 40 MB", st["rss_over_bare_mb"] <= 40),
+        ("TUI session memory, at rest", f"{st['app_rss_mb']:.0f} MB vs bare {st['bare_rss_mb']:.0f} MB "
+                                        f"(+{st['rss_over_bare_mb']:.1f} MB)", "≤ bare + 40 MB",
+         st["rss_over_bare_mb"] <= 40),
         ("workbench tick, due transitions", f"{applied:,} in {tk['ms']['median'] / 1000:.2f} s "
                                             f"({tk['ms']['min'] / 1000:.2f}–{tk['ms']['max'] / 1000:.2f})",
          "10,000 in ≤ 2 s", applied >= DUE_TARGET and tk["ms"]["median"] <= 2000),
@@ -342,6 +373,7 @@ def report(results: dict[int, dict]) -> str:
             lambda r, h=handle: f"{r['dashboard'][h]['median']:.1f}/{r['dashboard'][h]['p99']:.1f}")
     row("order page, worst median ms", lambda r: f"{_worst_page(r['orders']):.1f}")
     row("TUI RSS over bare, MB", lambda r: f"{r['startup']['rss_over_bare_mb']:.1f}")
+    row("  the same after 3 screens, MB", lambda r: f"{r['startup']['used_over_bare_mb']:.1f}")
     row("tick, transitions", lambda r: f"{sum(v for k, v in r['tick']['applied'].items() if k in TRANSITIONS):,}")
     row("tick, s", lambda r: f"{r['tick']['ms']['median'] / 1000:.2f}")
     out += lines
