@@ -717,7 +717,14 @@ def _cmd_tick(args: argparse.Namespace) -> int:
     # Transitions only: the merchant records' periodic refresh (seconds on a large store) belongs to
     # the scheduler, `workbench scheduler --once` from a cron job.
     wb = bootstrap(_settings(args), create=False)
-    counts = wb.run(apply_due, SYSTEM)
+    # A batch of ten thousand transitions allocates much and leaves no cycles: the collector's full
+    # passes over it cost a tenth of the run.
+    gc.disable()
+    try:
+        counts = wb.run(apply_due, SYSTEM)
+    finally:
+        gc.enable()
+        wb.close()
     if args.json:
         print(json.dumps(counts))
     else:
@@ -840,5 +847,21 @@ def _expected(exc: Exception) -> bool:
     return isinstance(exc, (ConfigError, StoreError))
 
 
+# Commands that end the process as soon as they are done when run as a program: after the store is
+# closed there is nothing left to do, and tearing the interpreter down (SQLAlchemy's modules and
+# objects) cost workbench tick a tenth of its run.
+QUICK_EXIT = frozenset({"tick"})
+
+
+def run() -> None:
+    """The `workbench` program."""
+    code = main()
+    if len(sys.argv) > 1 and sys.argv[1] in QUICK_EXIT:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()
