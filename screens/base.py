@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import TYPE_CHECKING, Any
 
 from textual import work
@@ -61,7 +62,7 @@ class WorkScreen(Screen):
         self.list_sort = ""                  # the list's sort name ("" until the state is restored)
         self.view_name: str | None = None    # the saved view in use, while its filter and sort are
         self.saved_views: list = []          # the user's saved views of this list (ViewRow)
-        self._restored = False
+        self._restoring = threading.Lock()   # loads run in threads: the first one alone restores
         self._remembered: tuple | None = None
         self._linked: dict | None = None     # the filter a link opened the list with, until the user changes it
 
@@ -97,9 +98,16 @@ class WorkScreen(Screen):
     @work(thread=True, exclusive=True, group="load")
     def _load(self) -> None:
         try:
-            if self.LIST_KEY and not self._restored:
+            # A load that starts while the first is still reading (a widget's change at mount) must
+            # not restore again later, over what the user may have typed meanwhile.
+            if self.LIST_KEY and self._restoring.acquire(blocking=False):
                 views = _views()
-                state = self.wb_app.wb.run(views.open_list, self.wb_app.actor, views.ListKey(list_key=self.LIST_KEY))
+                try:
+                    state = self.wb_app.wb.run(views.open_list, self.wb_app.actor,
+                                               views.ListKey(list_key=self.LIST_KEY))
+                except BaseException:
+                    self._restoring.release()   # the next load tries again
+                    raise
                 self.app.call_from_thread(self._restore, state)
             view = self.fetch()
             if self.LIST_KEY:
@@ -136,7 +144,6 @@ class WorkScreen(Screen):
     pending_view = None   # a saved view picked in the palette before the list opened: shown first
 
     def _restore(self, state) -> None:
-        self._restored = True
         self.saved_views = state.views
         if self.pending_view is not None:
             view, self.pending_view = self.pending_view, None
