@@ -62,7 +62,8 @@ class WorkScreen(Screen):
         self.list_sort = ""                  # the list's sort name ("" until the state is restored)
         self.view_name: str | None = None    # the saved view in use, while its filter and sort are
         self.saved_views: list = []          # the user's saved views of this list (ViewRow)
-        self._restoring = threading.Lock()   # loads run in threads: the first one alone restores
+        self._restoring = threading.Lock()   # loads run in threads: the first one alone restores,
+        self._restored = threading.Event()   # and the others wait until it has
         self._remembered: tuple | None = None
         self._linked: dict | None = None     # the filter a link opened the list with, until the user changes it
 
@@ -109,6 +110,10 @@ class WorkScreen(Screen):
                     self._restoring.release()   # the next load tries again
                     raise
                 self.app.call_from_thread(self._restore, state)
+            elif self.LIST_KEY:
+                # What this load shows and remembers depends on the restored state (a link's own
+                # filter is not remembered): not before it is on screen.
+                self._restored.wait(timeout=10)
             view = self.fetch()
             if self.LIST_KEY:
                 self._remember()
@@ -144,6 +149,12 @@ class WorkScreen(Screen):
     pending_view = None   # a saved view picked in the palette before the list opened: shown first
 
     def _restore(self, state) -> None:
+        try:
+            self._apply_restored(state)
+        finally:
+            self._restored.set()
+
+    def _apply_restored(self, state) -> None:
         self.saved_views = state.views
         if self.pending_view is not None:
             view, self.pending_view = self.pending_view, None

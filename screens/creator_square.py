@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -169,5 +170,28 @@ class CreatorSquareScreen(WorkScreen):
             return
         self.wb_app.action_open("task_form", creator_id=card.id)
 
+    _typed_ahead = False
+
     def action_search(self) -> None:
-        self.query_one("#text", Input).focus()
+        self.set_focus(self.query_one("#text", Input))
+        self._typed_ahead = True
+
+    def on_key(self, event: events.Key) -> None:
+        """What is typed right after `/` (an input method commits a whole word in one write) is
+        handed to the table before `/`'s binding moves the focus: `/` is taken here instead, and
+        the characters queued behind it are passed on to the search field."""
+        field = self.query_one("#text", Input)
+        if event.key == "slash" and self.focused is not field:
+            self.action_search()
+            event.stop()
+            event.prevent_default()
+            return
+        if self._typed_ahead and event.is_printable and event.character and self.focused is field:
+            field.insert_text_at_cursor(event.character)
+            event.stop()
+            return
+        self._typed_ahead = False
+
+    def on_descendant_focus(self, event) -> None:
+        if event.widget is not self.query_one("#text", Input):
+            self._typed_ahead = False

@@ -208,3 +208,22 @@ async def test_news_reaches_an_open_session_as_a_toast_and_a_count(demo_path):
     finally:
         ui_store.close()
         other.close()
+
+
+async def test_what_is_typed_right_after_the_search_key_reaches_the_search_field(demo):
+    """An input method commits a whole word in one write, queued behind `/`: the field must be
+    focused before those keys are handled, not a turn of the queue later (Widget.focus)."""
+    from textual import events
+
+    from screens.creator_square import CreatorSquareScreen
+
+    app = WorkbenchApp(demo, demo.sign_in("m.shanwei"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("s")
+        await settle(pilot)
+        assert isinstance(app.screen, CreatorSquareScreen)
+        for key, char in (("slash", "/"), ("叮", "叮"), ("当", "当")):   # queued together, as they arrive
+            app.post_message(events.Key(key, char))
+        await settle(pilot)
+        assert app.screen.query_one("#text", Input).value == "叮当"
