@@ -120,7 +120,13 @@ class WorkScreen(Screen):
         except DomainError as exc:
             self.app.call_from_thread(self.app.notify, str(exc), severity="error")
             return
-        self.app.call_from_thread(self.show, view)
+        self.app.call_from_thread(self._deliver, view)
+
+    def _deliver(self, view: Any) -> Any:
+        """Show what a load read, unless the screen was closed meanwhile (its widgets are gone)."""
+        if self not in self.app.screen_stack:
+            return None
+        return self.show(view)
 
     # ---- saved views and the last-used filter and sort ----------------------------------------
 
